@@ -1,0 +1,65 @@
+# RVF: a thin, self-describing wrapper over CMake. `make help` lists the targets.
+# Every target that builds first installs what is missing (scripts/install-deps.sh).
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+BUILD ?= build
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+export NODE_PATH := /usr/share/nodejs
+
+CMAKE_CONFIGURE = cmake -S . -B $(BUILD) -G Ninja $(CMAKE_FLAGS) >/dev/null
+comma := ,
+# $(call sanitized,DIR,SANITIZERS): configure, build and run the native tests with -fsanitize=SANITIZERS
+sanitized = cmake -S . -B $(1) -G Ninja -DRVF_SANITIZE=$(2) -DRVF_WERROR=ON -DRVF_BUILD_BENCH=OFF >/dev/null && \
+	cmake --build $(1) -j $(JOBS) && cd $(1) && ctest --output-on-failure -j $(JOBS) -LE wasm
+
+.PHONY: help deps build test demo kernel wasm size asan ubsan bench format lint clean
+
+help: ## Show this list
+	@echo "RVF (RuVector Format), the C implementation. Targets:"
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@echo "Variables: BUILD=$(BUILD) JOBS=$(JOBS) CMAKE_FLAGS='$(CMAKE_FLAGS)'; CI=true turns warnings into errors."
+
+deps: ## Install missing Debian packages (apt-get) and npm dev dependencies (npm ci)
+	@scripts/install-deps.sh
+
+build: deps ## Configure and build everything, native and wasm, into build/ (or BUILD=dir)
+	@$(CMAKE_CONFIGURE)
+	@cmake --build $(BUILD) -j $(JOBS)
+
+test: deps ## Build everything and run every test (native, ASan+UBSan, wasm under Node); ends with "N passed, N failed"
+	@scripts/run-tests.sh
+
+demo: build ## Build, then run the tile microkernel in Node on a generated block and print its top-K
+	@node tile-sim/demo-microkernel.mjs $(BUILD)/kernel/rvf_tile.wasm
+
+kernel: deps ## Build the native kernel library and its tests
+	@$(CMAKE_CONFIGURE)
+	@cmake --build $(BUILD) -j $(JOBS) --target rvf_kernel
+
+wasm: deps ## Build the tile microkernel (clang wasm32 + wasm-opt -Oz) and the Emscripten test builds
+	@$(CMAKE_CONFIGURE)
+	@cmake --build $(BUILD) -j $(JOBS) --target rvf_tile_wasm
+
+size: wasm ## Print the microkernel's size and exports; fail over 8192 bytes or with any import
+	@cmake --build $(BUILD) --target tile-size
+
+asan: deps ## Build and run the native tests under AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/)
+	@$(call sanitized,build-asan,address$(comma)undefined)
+
+ubsan: deps ## Build and run the native tests under UndefinedBehaviorSanitizer alone (build-ubsan/)
+	@$(call sanitized,build-ubsan,undefined)
+
+bench: build ## Run the benchmarks (kernel: ns per distance, native scalar/SIMD, microkernel vs reference)
+	@$(BUILD)/bench/bench_kernel
+	@node bench/bench-kernel.mjs $(BUILD)/kernel/rvf_tile.wasm
+
+format: ## Reformat the C sources with .clang-format
+	@git ls-files '*.c' '*.h' | xargs clang-format -i
+
+lint: ## clang-format check and clang-tidy over the kernel
+	@git ls-files '*.c' '*.h' | xargs clang-format --dry-run --Werror
+	@$(CMAKE_CONFIGURE)
+	@clang-tidy -p $(BUILD) --quiet $$(git ls-files 'kernel/src/*.c')
+
+clean: ## Remove the build folders
+	rm -rf build build-asan build-*/
