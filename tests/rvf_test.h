@@ -14,7 +14,7 @@
 static int rvf_test_checks, rvf_test_failed;
 static const char *rvf_test_current = "";
 
-static void rvf_test_hexdump(const char *label, const void *p, size_t n)
+static inline void rvf_test_hexdump(const char *label, const void *p, size_t n)
 {
     const unsigned char *b = (const unsigned char *)p;
     fprintf(stderr, "    %s (%zu bytes):", label, n);
