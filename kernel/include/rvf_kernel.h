@@ -9,7 +9,7 @@
  *
  * Numbers follow RVF-BRIEF: §2 (little-endian), §3.5 (CRC32C), §5.5 (SQ/PQ), §8.1 (distances),
  * §8.2 (top-K), §11.3 (f16 conversions). Scalar code is the reference; SIMD variants are checked
- * against it in tests/kernel with the tolerances documented in kernel/ABI.md.
+ * against it in tests/kernel with the tolerances documented in kernel/SIMD.md.
  */
 #ifndef RVF_KERNEL_H
 #define RVF_KERNEL_H
@@ -251,7 +251,7 @@ static inline uint64_t rvfk_seg_span(const rvfk_seg_header *h, uint32_t footer_l
  * to the scalar functions above. Variants: "scalar" (always), "sse4.1" and "avx2" (x86-64 native
  * builds, run-time CPU check), "wasm128" (builds with -msimd128). SIMD variants accumulate in
  * several lanes, so their float results differ from the scalar reference by rounding only; the
- * bounds are documented in kernel/ABI.md and enforced in tests/kernel. */
+ * bounds are documented in kernel/SIMD.md and enforced in tests/kernel/test_kernel_simd.c. */
 typedef struct rvfk_ops {
     const char *name;
     float (*dist_f32)(rvf_metric, const float *, const float *, size_t);
