@@ -1,0 +1,26 @@
+# Tests of the tile microkernel (kernel/tile/, kernel/ABI.md). Included by tests/CMakeLists.txt
+# when RVF_BUILD_WASM is on (kernel/tile/tile.cmake defines rvf_tile_native and RVF_TILE_WASM).
+#   test_tile_native   C, label native: known answers for every export, every Fix, extended mode
+#                      (also runs under ASan+UBSan)
+#   tile_size          label wasm: < 8192 bytes, exactly the 14 exports + memory, no imports
+#   tile_diff          label wasm: the .wasm in Node against the native library on seeded random
+#                      call sequences (tile_trace writes them, tests/wasm/tile-diff.mjs replays)
+#   tile_ref_compat    label wasm: ours and @ruvector/rvf-wasm side by side, bit for bit on the
+#                      inputs the reference accepts, the documented Fixes excluded (skipped when
+#                      node_modules lacks the reference)
+add_executable(test_tile_native ${CMAKE_SOURCE_DIR}/tests/tile/test_tile_native.c)
+target_link_libraries(test_tile_native PRIVATE rvf_tile_native m)
+target_include_directories(test_tile_native PRIVATE ${CMAKE_SOURCE_DIR}/tests)
+add_test(NAME test_tile_native COMMAND test_tile_native)
+set_tests_properties(test_tile_native PROPERTIES LABELS native)
+
+if(NOT RVF_TILE_WASM OR NOT RVF_NODE)
+  message(STATUS "no rvf_tile.wasm or no node: the tile's wasm tests are skipped")
+  return()
+endif()
+
+# d. size gate and freestanding proof: built -ffreestanding -nostdlib, the import section is empty
+add_test(NAME tile_size
+         COMMAND ${RVF_NODE} ${CMAKE_SOURCE_DIR}/scripts/check-tile.mjs ${RVF_TILE_WASM}
+                 ${CMAKE_SOURCE_DIR}/kernel/tile/exports.txt --pre ${RVF_TILE_WASM_PRE})
+set_tests_properties(tile_size PROPERTIES LABELS wasm)
