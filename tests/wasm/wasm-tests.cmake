@@ -24,3 +24,18 @@ add_test(NAME tile_size
          COMMAND ${RVF_NODE} ${CMAKE_SOURCE_DIR}/scripts/check-tile.mjs ${RVF_TILE_WASM}
                  ${CMAKE_SOURCE_DIR}/kernel/tile/exports.txt --pre ${RVF_TILE_WASM_PRE})
 set_tests_properties(tile_size PROPERTIES LABELS wasm)
+
+# b. differential: native library vs the .wasm on seeded random call sequences
+add_executable(tile_trace ${CMAKE_SOURCE_DIR}/tests/tile/tile_trace.c)
+target_link_libraries(tile_trace PRIVATE rvf_tile_native)
+add_test(NAME tile_diff
+         COMMAND ${CMAKE_COMMAND} -DTRACE=$<TARGET_FILE:tile_trace> -DNODE=${RVF_NODE}
+                 -DSCRIPT=${CMAKE_SOURCE_DIR}/tests/wasm/tile-diff.mjs -DWASM=${RVF_TILE_WASM}
+                 -DOUT=${CMAKE_CURRENT_BINARY_DIR}/tile.trace
+                 -P ${CMAKE_SOURCE_DIR}/tests/wasm/run-tile-diff.cmake)
+set_tests_properties(tile_diff PROPERTIES LABELS wasm)
+
+# c. reference compatibility (exit 77 = skipped: @ruvector/rvf-wasm not installed)
+add_test(NAME tile_ref_compat
+         COMMAND ${RVF_NODE} ${CMAKE_SOURCE_DIR}/tests/wasm/tile-ref-compat.mjs ${RVF_TILE_WASM})
+set_tests_properties(tile_ref_compat PROPERTIES LABELS wasm SKIP_RETURN_CODE 77)
