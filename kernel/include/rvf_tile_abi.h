@@ -78,7 +78,7 @@ extern "C" {
 #define RVF_TILE_EXT_MAX_DIM        384u  /* extended mode */
 #define RVF_TILE_SQ_MAX_DIM         128u  /* SQ params at RVF_TILE_SQ_OFF */
 #define RVF_TILE_EXT_SQ_MAX_DIM     384u  /* extended mode */
-#define RVF_TILE_PQ_MAX_ENTRIES     4096u /* m * k (Fix 9) */
+#define RVF_TILE_PQ_MAX_ENTRIES     4096u /* m * k (Fix 10) */
 #define RVF_TILE_EXT_PQ_MAX_ENTRIES 3072u /* m * k while in extended mode */
 #define RVF_TILE_TOPK_ENTRY_SIZE    12u   /* rvf_topk_read: id u64 LE, dist f32 LE */
 #define RVF_TILE_NEIGHBOR_ENTRY_SIZE 12u  /* neighbour list: count u32, then {id u64, dist f32} */
@@ -111,7 +111,7 @@ _Static_assert(RVF_TILE_BLOCK_OFF + RVF_TILE_BLOCK_SIZE == RVF_TILE_PQ_CODEBOOK_
 _Static_assert(RVF_TILE_PQ_CODEBOOK_OFF + RVF_TILE_PQ_CODEBOOK_SIZE == RVF_TILE_PQ_TABLE_OFF,
                "codebook | table");
 _Static_assert(RVF_TILE_PQ_TABLE_OFF + RVF_TILE_PQ_MAX_ENTRIES * 4 == RVF_TILE_SCRATCH_SIZE,
-               "a 4096-entry table ends exactly at the end of the scratch (Fix 9)");
+               "a 4096-entry table ends exactly at the end of the scratch (Fix 10)");
 _Static_assert(RVF_TILE_PQ_TABLE_OFF + RVF_TILE_EXT_PQ_MAX_ENTRIES * 4 <= RVF_TILE_EXT_QUERY_OFF,
                "extended mode: the table stays below the extended query");
 _Static_assert(RVF_TILE_EXT_QUERY_SIZE == RVF_TILE_EXT_MAX_DIM * 2, "384 fp16 dims");
@@ -128,7 +128,8 @@ _Static_assert(RVF_TILE_BLOCK_SIZE / (RVF_TILE_EXT_MAX_DIM * 2) == 42, "42 x 384
  * 64 bytes are not inside linear memory (Fix 1). Leaves extended-query mode. */
 int32_t rvf_init(int32_t config_ptr);
 /* Copy dim fp16 values (dim * 2 bytes) to the query scratch and set the configuration's dim.
- * dim 0..96: RVF_TILE_QUERY_OFF; 97..384: extended mode, RVF_TILE_EXT_QUERY_OFF. -1 otherwise. */
+ * dim 0..96: RVF_TILE_QUERY_OFF; 97..384: extended mode, RVF_TILE_EXT_QUERY_OFF (Fix 2).
+ * -1 otherwise. */
 int32_t rvf_load_query(int32_t query_ptr, int32_t dim);
 /* Copy count * dim * elem bytes (elem 2, 1, 4 for dtype 0, 1, 2) to the block area; set count
  * and dtype. -1 for another dtype, count < 0 (Fix 3) or more than 32768 bytes. */
@@ -144,17 +145,17 @@ int32_t rvf_topk_merge(int32_t dist_ptr, int32_t id_ptr, int32_t count, int32_t 
  * (0-16). The heap is kept (Fix 7 for the order of ties). */
 int32_t rvf_topk_read(int32_t out_ptr);
 /* Copy dim [min, max] f32 pairs; dim 0..128 at RVF_TILE_SQ_OFF, 129..384 at RVF_TILE_EXT_SQ_OFF
- * (extended mode). -1 otherwise. The configuration's dim is unchanged. */
+ * (extended mode, Fix 8). -1 otherwise. The configuration's dim is unchanged. */
 int32_t rvf_load_sq_params(int32_t params_ptr, int32_t dim);
 /* count i8 codes to fp16 (u16 LE) with the SQ params of dimension i mod dim, the reference's
- * formula and truncating f32->f16. -1 if dim is 0 or count < 0 (Fix 8). */
+ * formula and truncating f32->f16. -1 if dim is 0 or count < 0 (Fix 9). */
 int32_t rvf_dequant_i8(int32_t src_ptr, int32_t dst_ptr, int32_t count);
 /* Copy m * k * (dim / m) fp16 centroids ([m][k][dim / m]); set m, k. -1 if m is 0 or the
  * codebook exceeds 16384 bytes. */
 int32_t rvf_load_pq_codebook(int32_t codebook_ptr, int32_t m, int32_t k);
 /* ADC: build T[s][c] (squared L2 of query subspace s to centroid c, at RVF_TILE_PQ_TABLE_OFF),
  * then result[i] = sum over s of T[s][codes[i * m + s]] (codes >= k add nothing). Returns count;
- * -1 if dim, m or k is 0, count < 0, or m * k > 4096 (3072 in extended mode) (Fix 9). */
+ * -1 if dim, m or k is 0, count < 0, or m * k > 4096 (3072 in extended mode) (Fix 10). */
 int32_t rvf_pq_distances(int32_t codes_ptr, int32_t count, int32_t result_ptr);
 /* Register out_ptr as the current neighbour list (node_id and layer are ignored). Returns 0. */
 int32_t rvf_load_neighbors(int64_t node_id, int32_t layer, int32_t out_ptr);
@@ -163,7 +164,7 @@ int32_t rvf_load_neighbors(int64_t node_id, int32_t layer, int32_t out_ptr);
 int64_t rvf_greedy_step(int64_t current_id, int32_t layer);
 /* 0 valid, 1 magic != 0x52564653, 2 version byte != 1. */
 int32_t rvf_verify_header(int32_t header_ptr);
-/* CRC32C of len bytes as an i32 bit pattern; len < 0 counts as 0 (Fix 10). */
+/* CRC32C of len bytes as an i32 bit pattern; len < 0 counts as 0 (Fix 11). */
 int32_t rvf_crc32c(int32_t data_ptr, int32_t len);
 
 #ifndef __wasm__

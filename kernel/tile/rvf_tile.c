@@ -65,9 +65,10 @@ static struct {
     uint32_t sq_ext; /* the SQ params live at the extended offset (129..384 dims) */
     uint32_t sq_dim; /* dims of the last loaded SQ params (Fix 4: dims past it use the raw code) */
     uint32_t clean;  /* leading block bytes known to hold no f16 Inf/NaN pattern */
-    uint32_t pq_ok;  /* the PQ table at 0xC000 is current (nothing it depends on changed) */
+    uint32_t pq_ok;  /* 1: the PQ table at 0xC000 is current; 2: pq_x too */
 } st;
-static const float zero_f32;
+#define PQX_S 64u
+static float pq_x[PQX_S * 256]; /* the PQ table, 256 entries per subspace (rvf_pq_distances) */
 
 static rvfk_hit heap_store[RVF_TILE_MAX_K];
 static rvfk_topk heap = {heap_store, RVF_TILE_MAX_K, 0};
@@ -138,6 +139,18 @@ static __attribute__((noinline)) void copy_in(uint8_t *dst, int32_t addr, uint64
         RVF_MEMCPY(dst, HOST(addr, n), (size_t)n);
 }
 
+/* Constants of the hot loops live in (mutable) memory: clang then loads each once per call
+ * instead of rematerialising an 18-byte v128.const at every use, and V8 keeps them in registers.
+ * (Not const, so the compiler cannot fold them back.) */
+enum { K_F16MASK, K_2P112, K_MAGIC, K_ZERO, K_COUNT };
+v_u32 rvf_tile_k[K_COUNT] = {
+    {0x8FFFE000u, 0x8FFFE000u, 0x8FFFE000u, 0x8FFFE000u}, /* sign, exponent, mantissa of a half */
+    {0x77800000u, 0x77800000u, 0x77800000u, 0x77800000u}, /* 2^112 */
+    {0x4B400000u, 0x4B400000u, 0x4B400000u, 0x4B400000u}, /* 1.5 * 2^23 */
+    {0, 0, 0, 0},
+};
+#define KV(i) ((v_f32)rvf_tile_k[i])
+
 /* Sign extension of the low / high half of a vector (wasm: one extend instruction each). */
 typedef int16_t v_i16 __attribute__((vector_size(16)));
 typedef int8_t v_i8x8 __attribute__((vector_size(8)));
@@ -147,28 +160,27 @@ typedef int16_t v_i16x4 __attribute__((vector_size(8)));
 #define EXT8_HI(x)  ((v_i16)wasm_i16x8_extend_high_i8x16((v128_t)(x)))
 #define EXT16_LO(x) ((v_i32)wasm_i32x4_extend_low_i16x8((v128_t)(x)))
 #define EXT16_HI(x) ((v_i32)wasm_i32x4_extend_high_i16x8((v128_t)(x)))
-/* small ints to f32 by the 1.5 * 2^23 trick, exact for |x| < 2^22 (clang would otherwise fold the
- * extend into the conversion and scalarise it) */
-#define I32_F32(x)  ((v_f32)((x) + 0x4B400000) - 12582912.0f)
 #else
 #define EXT8_LO(x)  __builtin_convertvector((v_i8x8)SHUF(x, x, 0, 1, 2, 3, 4, 5, 6, 7), v_i16)
 #define EXT8_HI(x)  __builtin_convertvector((v_i8x8)SHUF(x, x, 8, 9, 10, 11, 12, 13, 14, 15), v_i16)
 #define EXT16_LO(x) __builtin_convertvector((v_i16x4)SHUF(x, x, 0, 1, 2, 3), v_i32)
 #define EXT16_HI(x) __builtin_convertvector((v_i16x4)SHUF(x, x, 4, 5, 6, 7), v_i32)
-#define I32_F32(x)  __builtin_convertvector((x), v_f32)
 #endif
+/* Small integers to f32 by the 1.5 * 2^23 trick, exact for |x| < 2^22. (clang would fold an
+ * extend into f32x4.convert_i32x4_s and scalarise it.) */
+static inline v_f32 i32_f32(v_i32 x) { return (v_f32)(x + (v_i32)KV(K_MAGIC)) - KV(K_MAGIC); }
+
 /* ---- f16 -> f32 ------------------------------------------------------------------------------
  * Sign-extending a half to 32 bits and shifting it left by 13 puts its sign at bit 31 (the copies
- * at 30..28 are masked off), its exponent at 27..23 and its
- * mantissa at 22..13: an f32 whose value is the half's times 2^-112, for normals and subnormals
- * alike, so one exact multiply by 2^112 finishes. Exponent 31 (Inf/NaN) comes out finite, as a
- * magnitude in [2^16, 2^17) that no finite half reaches; f16_fixup() turns those lanes into
- * Inf/NaN (exponent 0xFF, sign and payload kept). Blocks known to hold no such half skip it. */
-/* Constants of the hot loops live in (mutable) memory: clang loads each once per call instead of
- * rematerialising an 18-byte v128.const at every use, and V8 keeps them in registers. */
-v_u32 rvf_tile_kmask = {0x8FFFE000u, 0x8FFFE000u, 0x8FFFE000u, 0x8FFFE000u};
-v_f32 rvf_tile_kscale = {0x1p112f, 0x1p112f, 0x1p112f, 0x1p112f};
-static inline v_f32 f16_cvt(v_i32 sext) { return (v_f32)((v_u32)(sext << 13) & rvf_tile_kmask) * rvf_tile_kscale; }
+ * at 30..28 are masked off), its exponent at 27..23 and its mantissa at 22..13: an f32 whose
+ * value is the half's times 2^-112, for normals and subnormals alike, so one exact multiply by
+ * 2^112 finishes. Exponent 31 (Inf/NaN) comes out finite, as a magnitude in [2^16, 2^17) that no
+ * finite half reaches; f16_fixup() turns those lanes into Inf/NaN (exponent 0xFF, sign and
+ * payload kept). Blocks known to hold no such half skip it (st.clean). */
+static inline v_f32 f16_cvt(v_i32 sext)
+{
+    return (v_f32)((v_u32)(sext << 13) & rvf_tile_k[K_F16MASK]) * KV(K_2P112);
+}
 
 static void f16_fixup(v_f32 *p, uint32_t n)
 {
@@ -204,7 +216,7 @@ static inline void f16_4x8(const uint8_t *r0, const uint8_t *r1, const uint8_t *
 }
 
 /* 4 x 4 f32 transpose: rows a..d (dims in lanes) -> o[4 * t] = dim t (rows in lanes). */
-static __attribute__((noinline)) void transpose4(v_f32 a, v_f32 b, v_f32 c, v_f32 d, v_f32 *o)
+static inline void transpose4(v_f32 a, v_f32 b, v_f32 c, v_f32 d, v_f32 *o)
 {
     v_f32 t0 = SHUF(a, b, 0, 4, 1, 5), t1 = SHUF(a, b, 2, 6, 3, 7);
     v_f32 t2 = SHUF(c, d, 0, 4, 1, 5), t3 = SHUF(c, d, 2, 6, 3, 7);
@@ -214,12 +226,18 @@ static __attribute__((noinline)) void transpose4(v_f32 a, v_f32 b, v_f32 c, v_f3
     o[12] = SHUF(t1, t3, 2, 3, 6, 7);
 }
 
-/* 4 i8 codes at p, sign-extended, as f32 (dims in lanes) */
-static inline v_f32 i8x4_f32(const uint8_t *p)
+/* 4 rows x 4 i8 -> o[4 * t] = dim t of the four rows (rows in lanes) as f32: gather the four
+ * rows' bytes, one shuffle transposes them, sign extensions split the dims. */
+static inline void i8_4x4(const uint8_t *r0, const uint8_t *r1, const uint8_t *r2,
+                          const uint8_t *r3, v_f32 *o)
 {
-    v_i8 x = {0};
-    RVF_MEMCPY(&x, p, 4);
-    return I32_F32(EXT16_LO(EXT8_LO(x)));
+    v_u32 w = {rvfk_ld_u32(r0), rvfk_ld_u32(r1), rvfk_ld_u32(r2), rvfk_ld_u32(r3)};
+    v_i8 x = SHUF((v_i8)w, (v_i8)w, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    v_i16 lo = EXT8_LO(x), hi = EXT8_HI(x);
+    o[0] = i32_f32(EXT16_LO(lo));
+    o[4] = i32_f32(EXT16_HI(lo));
+    o[8] = i32_f32(EXT16_LO(hi));
+    o[12] = i32_f32(EXT16_HI(hi));
 }
 
 /* The reference's square root: bit trick, then two Newton steps; x <= 0 gives 0. */
@@ -248,8 +266,7 @@ static void stage_rows(uint32_t dtype, const uint8_t *blk, uint32_t rowb, uint32
                 f16_4x8(r[0] + 2 * c, r[1] + 2 * c, r[2] + 2 * c, r[3] + 2 * c, o);
         } else if (dtype == RVF_TILE_DTYPE_I8) {
             for (uint32_t c = 0; c < nd; c += 4, o += 16)
-                transpose4(i8x4_f32(r[0] + c), i8x4_f32(r[1] + c), i8x4_f32(r[2] + c),
-                           i8x4_f32(r[3] + c), o);
+                i8_4x4(r[0] + c, r[1] + c, r[2] + c, r[3] + c, o);
         } else {
             for (uint32_t c = 0; c < nd; c += 4, o += 16)
                 transpose4((v_f32)ld16(r[0] + 4 * c), (v_f32)ld16(r[1] + 4 * c),
@@ -290,7 +307,7 @@ static void dist_rows(uint32_t metric, uint32_t dtype, const uint8_t *q, const u
     v_f32 nq = sqrt_approx(splat(qq));
 
     for (uint32_t i = 0; i < count; i += 16) {
-        v_f32 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, b0 = {0}, b1 = {0}, b2 = {0}, b3 = {0};
+        v_f32 a0 = KV(K_ZERO), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
         for (uint32_t d0 = 0; d0 < dim; d0 += DT) {
             uint32_t nd = dim - d0 < DT ? dim - d0 : DT;
             stage_rows(dtype, blk, rowb, i, count - 1, d0, nd, fix && dtype == RVF_TILE_DTYPE_F16);
@@ -305,14 +322,6 @@ static void dist_rows(uint32_t metric, uint32_t dtype, const uint8_t *q, const u
                     a2 += x2 * x2;
                     a3 += x3 * x3;
                 }
-            } else if (metric == RVF_TILE_METRIC_IP) {
-                for (uint32_t j = 0; j < nd; j++, s += 4) {
-                    v_f32 qv = splat(qs[j]);
-                    a0 += qv * s[0];
-                    a1 += qv * s[1];
-                    a2 += qv * s[2];
-                    a3 += qv * s[3];
-                }
             } else {
                 for (uint32_t j = 0; j < nd; j++, s += 4) {
                     v_f32 qv = splat(qs[j]);
@@ -320,10 +329,12 @@ static void dist_rows(uint32_t metric, uint32_t dtype, const uint8_t *q, const u
                     a1 += qv * s[1];
                     a2 += qv * s[2];
                     a3 += qv * s[3];
-                    b0 += s[0] * s[0];
-                    b1 += s[1] * s[1];
-                    b2 += s[2] * s[2];
-                    b3 += s[3] * s[3];
+                    if (metric == RVF_TILE_METRIC_COSINE) {
+                        b0 += s[0] * s[0];
+                        b1 += s[1] * s[1];
+                        b2 += s[2] * s[2];
+                        b3 += s[3] * s[3];
+                    }
                 }
             }
         }
@@ -377,7 +388,7 @@ static void hamming_rows(const uint8_t *q, const uint8_t *blk, uint32_t n, uint3
 {
     const v_u8 iota = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
     for (uint32_t i = 0; i < count; i++, blk += n) {
-        v_u32 acc = {0};
+        v_u32 acc = rvf_tile_k[K_ZERO];
         for (uint32_t b = 0; b < n;) {
             v_u8 a8 = {0};
             uint32_t end = n - b > 31 * 16 ? b + 31 * 16 : n;
@@ -397,7 +408,7 @@ static void hamming_rows(const uint8_t *q, const uint8_t *blk, uint32_t n, uint3
  * else 0. The scan may look up to 15 bytes further (then a false alarm only costs speed). */
 static uint32_t scan_clean(uint32_t n)
 {
-    v_u16 any = {0};
+    v_u16 any = (v_u16)rvf_tile_k[K_ZERO];
     for (uint32_t b = 0; b < n; b += 16) {
         v_u16 h = (v_u16)ld16(SCR + RVF_TILE_BLOCK_OFF + b);
         any |= (v_u16)((h & 0x7C00) == 0x7C00);
@@ -559,37 +570,52 @@ int32_t rvf_pq_distances(int32_t codes_ptr, int32_t count, int32_t result_ptr)
         return -1;
     uint8_t *table = SCR + RVF_TILE_PQ_TABLE_OFF;
     /* The table depends on the query, dim, m, k, the codebook and the mode: it is rebuilt after
-     * any export that can change them (st.pq_ok), the same bytes the reference rebuilds. */
+     * any export that can change them (st.pq_ok 0), the same bytes the reference rebuilds. */
     if (!st.pq_ok)
         for (uint32_t s = 0; s < m; s++)
             dist_rows(RVF_TILE_METRIC_L2, RVF_TILE_DTYPE_F16, DATA + qoff + s * sub * 2,
                       SCR + RVF_TILE_PQ_CODEBOOK_OFF + s * k * sub * 2, sub, k,
                       table + s * k * 4, 1);
-    st.pq_ok = 1;
     uint32_t n = (uint32_t)count;
     const uint8_t *codes = HOST(codes_ptr, (uint64_t)n * m);
     uint8_t *out = HOST(result_ptr, (uint64_t)n * 4);
-    /* Four vectors at a time, each summed in s order; a code >= k adds +0.0, which leaves the
-     * sum unchanged (it starts at +0 and only gains table entries >= +0, so it is never -0). */
-#define PQ_T(c) rvfk_ld_f32((c)[s] < k ? table + (s * k + (c)[s]) * 4 : (const uint8_t *)&zero_f32)
-    for (uint32_t i = 0; i < n; i += 4) {
-        const uint8_t *c0 = codes + i * m, *c1 = codes + (i + 1 < n ? i + 1 : i) * m;
-        const uint8_t *c2 = codes + (i + 2 < n ? i + 2 : i) * m;
-        const uint8_t *c3 = codes + (i + 3 < n ? i + 3 : i) * m;
-        float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
-        for (uint32_t s = 0; s < m; s++) {
-            a0 += PQ_T(c0);
-            a1 += PQ_T(c1);
-            a2 += PQ_T(c2);
-            a3 += PQ_T(c3);
+    /* The sums read a private copy of the table with 256 entries per subspace, 0 for codes >= k
+     * (no test in the inner loop), PQX_S subspaces at a time, carried over in out[] between
+     * passes. Four vectors at a time, each summed in s order. Adding +0.0 for a code >= k leaves
+     * a sum unchanged: it starts at +0 and only gains entries >= +0, so it is never -0. */
+    for (uint32_t s0 = 0; s0 < m; s0 += PQX_S) {
+        uint32_t sm = m - s0 < PQX_S ? m - s0 : PQX_S;
+        if (st.pq_ok < 2)
+            for (uint32_t x = 0; x < sm * 256; x++) {
+                uint32_t s = s0 + x / 256, c = x % 256;
+                pq_x[x] = c < k ? rvfk_ld_f32(table + (s * k + c) * 4) : 0.0f;
+            }
+        for (uint32_t i = 0; i < n; i += 4) {
+            uint32_t i1 = i + 1 < n ? i + 1 : i, i2 = i + 2 < n ? i + 2 : i, i3 = i + 3 < n ? i + 3 : i;
+            const uint8_t *c0 = codes + i * m + s0, *c1 = codes + i1 * m + s0;
+            const uint8_t *c2 = codes + i2 * m + s0, *c3 = codes + i3 * m + s0;
+            float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
+            if (s0) {
+                a0 = rvfk_ld_f32(out + 4 * i);
+                a1 = rvfk_ld_f32(out + 4 * i1);
+                a2 = rvfk_ld_f32(out + 4 * i2);
+                a3 = rvfk_ld_f32(out + 4 * i3);
+            }
+            for (uint32_t s = 0; s < sm; s++) {
+                const float *x = pq_x + s * 256;
+                a0 += x[c0[s]];
+                a1 += x[c1[s]];
+                a2 += x[c2[s]];
+                a3 += x[c3[s]];
+            }
+            v_f32 f = {a0, a1, a2, a3};
+            if (n - i >= 4)
+                st16(out + 4 * i, f);
+            else
+                RVF_MEMCPY(out + 4 * i, &f, (n - i) * 4);
         }
-        v_f32 f = {a0, a1, a2, a3};
-        if (n - i >= 4)
-            st16(out + 4 * i, f);
-        else
-            RVF_MEMCPY(out + 4 * i, &f, (n - i) * 4);
+        st.pq_ok = m <= PQX_S ? 2 : 1; /* one pass: the copy stays valid with the table */
     }
-#undef PQ_T
     return count;
 }
 

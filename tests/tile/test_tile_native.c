@@ -621,6 +621,36 @@ static void test_pq(void)
     }
 }
 
+/* m > 64: the sums run in passes of 64 subspaces, carried over in the output */
+static void test_pq_many_subspaces(void)
+{
+    reset();
+    rvf_test_rng r = {150};
+    uint16_t qq[300];
+    for (int i = 0; i < 300; i++)
+        qq[i] = h(rvf_test_unit(&r));
+    put_u16s(A_Q, qq, 300);
+    CHECK_EQ_INT(rvf_load_query(A_Q, 300), 0); /* extended mode: m * k <= 3072 */
+    for (uint32_t i = 0; i < 150 * 10 * 2; i++)
+        rvfk_st_u16(mem + A_CB + 2 * i, h(rvf_test_unit(&r)));
+    CHECK_EQ_INT(rvf_load_pq_codebook(A_CB, 150, 10), 0); /* sub_dim 2, 1500 entries */
+    for (uint32_t i = 0; i < 37 * 150; i++)
+        mem[A_CODES + i] = (uint8_t)(rvf_test_next(&r) % 12);
+    for (int round = 0; round < 2; round++) { /* the second call reuses the table */
+        CHECK_EQ_INT(rvf_pq_distances(A_CODES, 37, A_OUT), 37);
+        for (uint32_t i = 0; i < 37; i++) {
+            float acc = 0.0f;
+            for (uint32_t s = 0; s < 150; s++) {
+                uint8_t c = mem[A_CODES + i * 150 + s];
+                if (c < 10)
+                    acc += oracle_dist(0, 0, mem + A_Q + s * 4, mem + A_CB + (s * 10 + c) * 4, 2,
+                                       NULL, 0);
+            }
+            CHECK_EQ_BITS(out_f32(i), acc);
+        }
+    }
+}
+
 /* ---- rvf_load_neighbors / rvf_greedy_step ---- */
 static void put_list(const uint64_t *ids, const float *d, uint32_t n)
 {
@@ -714,6 +744,7 @@ int main(void)
     RVF_TEST_RUN(test_topk);
     RVF_TEST_RUN(test_sq_dequant);
     RVF_TEST_RUN(test_pq);
+    RVF_TEST_RUN(test_pq_many_subspaces);
     RVF_TEST_RUN(test_greedy);
     RVF_TEST_RUN(test_header_crc);
     RVF_TEST_RUN(test_traps);

@@ -210,7 +210,7 @@ static void call_dequant(void)
 
 static void call_codebook(void)
 {
-    int32_t m = below(12) ? range(1, cur_dim > 1 ? (cur_dim < 64 ? cur_dim : 64) : 4) : range(-2, 3);
+    int32_t m = below(12) ? range(1, cur_dim > 1 ? cur_dim : 4) : range(-2, 3); /* up to 384 */
     int32_t sub = m > 0 ? cur_dim / m : 0;
     int32_t k = sub ? range(0, 16384 / (2 * m * sub) + 2) : range(-1, 5000);
     if (below(8) == 0)
