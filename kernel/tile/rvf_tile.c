@@ -11,8 +11,8 @@
  * exactly the operations row r sees in the reference, in the same order, and IEEE f32 add, sub,
  * mul, div are deterministic. f16 -> f32 is exact (integer ops and one multiply by 2^112, exact
  * for normals and subnormals); there is no FMA in SIMD128 and natively we build with
- * -ffp-contract=off. A row group is converted into a staging area with rows in lanes
- * (`stage[dim][group]`), then one loop per metric walks it.
+ * -ffp-contract=off. Sixteen rows at a time are converted into a staging area with rows in lanes
+ * (`stage[dim][group]`), then a loop per metric walks it.
  *
  * The tile memory is one array: the 8 KB data region followed by the 64 KB scratch, as in the
  * reference, so inputs the reference accepts read the same bytes even when a configuration makes
@@ -33,7 +33,6 @@ typedef uint32_t v_u32 __attribute__((vector_size(16)));
 typedef uint16_t v_u16 __attribute__((vector_size(16)));
 typedef int8_t v_i8 __attribute__((vector_size(16)));
 typedef uint8_t v_u8 __attribute__((vector_size(16)));
-typedef int8_t v_i8x4 __attribute__((vector_size(4)));
 #define SHUF __builtin_shufflevector
 
 static inline v_u8 ld16(const uint8_t *p)

@@ -2,6 +2,8 @@
 # when RVF_BUILD_WASM is on (kernel/tile/tile.cmake defines rvf_tile_native and RVF_TILE_WASM).
 #   test_tile_native   C, label native: known answers for every export, every Fix, extended mode
 #                      (also runs under ASan+UBSan)
+#   tile_trace_native  label native: random call sequences through the native library (the
+#                      sanitizer build's fuzz-like pass)
 #   tile_size          label wasm: < 8192 bytes, exactly the 14 exports + memory, no imports
 #   tile_diff          label wasm: the .wasm in Node against the native library on seeded random
 #                      call sequences (tile_trace writes them, tests/wasm/tile-diff.mjs replays)
@@ -13,6 +15,14 @@ target_link_libraries(test_tile_native PRIVATE rvf_tile_native m)
 target_include_directories(test_tile_native PRIVATE ${CMAKE_SOURCE_DIR}/tests)
 add_test(NAME test_tile_native COMMAND test_tile_native)
 set_tests_properties(test_tile_native PROPERTIES LABELS native)
+
+# The differential test's native half; run alone (label native) it puts 600 random call sequences
+# through the native library, which under RVF_SANITIZE means ASan + UBSan over every export.
+add_executable(tile_trace ${CMAKE_SOURCE_DIR}/tests/tile/tile_trace.c)
+target_link_libraries(tile_trace PRIVATE rvf_tile_native)
+add_test(NAME tile_trace_native
+         COMMAND tile_trace ${CMAKE_CURRENT_BINARY_DIR}/tile-native.trace 600 0x5A17)
+set_tests_properties(tile_trace_native PROPERTIES LABELS native)
 
 if(NOT RVF_TILE_WASM OR NOT RVF_NODE)
   message(STATUS "no rvf_tile.wasm or no node: the tile's wasm tests are skipped")
@@ -26,8 +36,6 @@ add_test(NAME tile_size
 set_tests_properties(tile_size PROPERTIES LABELS wasm)
 
 # b. differential: native library vs the .wasm on seeded random call sequences
-add_executable(tile_trace ${CMAKE_SOURCE_DIR}/tests/tile/tile_trace.c)
-target_link_libraries(tile_trace PRIVATE rvf_tile_native)
 add_test(NAME tile_diff
          COMMAND ${CMAKE_COMMAND} -DTRACE=$<TARGET_FILE:tile_trace> -DNODE=${RVF_NODE}
                  -DSCRIPT=${CMAKE_SOURCE_DIR}/tests/wasm/tile-diff.mjs -DWASM=${RVF_TILE_WASM}
