@@ -89,7 +89,7 @@ add_custom_command(OUTPUT ${RVF_TILE_WASM_PRE}
   DEPENDS ${rvf_tile_objs} ${RVF_TILE_EXPORTS_FILE}
   COMMENT "tile: wasm-ld rvf_tile.pre.wasm" VERBATIM)
 add_custom_command(OUTPUT ${RVF_TILE_WASM}
-  COMMAND ${RVF_WASM_OPT} -Oz --enable-simd --enable-bulk-memory --enable-sign-ext --strip-debug
+  COMMAND ${RVF_WASM_OPT} -Oz --converge --enable-simd --enable-bulk-memory --enable-sign-ext --strip-debug
           --strip-producers --strip-target-features ${RVF_TILE_WASM_PRE} -o ${RVF_TILE_WASM}
   DEPENDS ${RVF_TILE_WASM_PRE}
   COMMENT "tile: wasm-opt -Oz rvf_tile.wasm" VERBATIM)
