@@ -63,7 +63,8 @@ static struct {
     uint32_t q_ext;  /* the query lives at the extended offset (97..384 dims) */
     uint32_t sq_ext; /* the SQ params live at the extended offset (129..384 dims) */
     uint32_t sq_dim; /* dims of the last loaded SQ params (Fix 4: dims past it use the raw code) */
-    uint32_t clean;  /* leading block bytes known to hold no f16 Inf/NaN pattern */
+    uint32_t clean;    /* leading block bytes known to hold no f16 Inf/NaN pattern */
+    uint32_t cb_clean; /* the same for the PQ codebook */
     uint32_t pq_ok;  /* 1: the PQ table at 0xC000 is current; 2: pq_x too */
 } st;
 #define PQX_S 64u
@@ -301,8 +302,9 @@ static void dist_rows(uint32_t metric, uint32_t dtype, const uint8_t *q, const u
     f16_fixup(qstage, (dim + 3) / 4);
     const float *qf = (const float *)qstage;
     float qq = 0.0f;
-    for (uint32_t d = 0; d < dim; d++)
-        qq += qf[d] * qf[d];
+    if (metric == RVF_TILE_METRIC_COSINE)
+        for (uint32_t d = 0; d < dim; d++)
+            qq += qf[d] * qf[d];
     v_f32 nq = sqrt_approx(splat(qq));
 
     for (uint32_t i = 0; i < count; i += 16) {
@@ -413,13 +415,13 @@ static void hamming_rows(const uint8_t *q, const uint8_t *blk, uint32_t n, uint3
     }
 }
 
-/* n if the first n bytes of the block, read as halves, hold no exponent-31 (Inf/NaN) value;
- * else 0. The scan may look up to 15 bytes further (then a false alarm only costs speed). */
-static uint32_t scan_clean(uint32_t n)
+/* n if the n bytes at p, read as halves, hold no exponent-31 (Inf/NaN) value; else 0. The scan
+ * may look up to 15 bytes further (then a false alarm only costs speed). */
+static uint32_t scan_clean(const uint8_t *p, uint32_t n)
 {
     v_u16 any = (v_u16)rvf_tile_k[K_ZERO];
     for (uint32_t b = 0; b < n; b += 16) {
-        v_u16 h = (v_u16)ld16(SCR + RVF_TILE_BLOCK_OFF + b);
+        v_u16 h = (v_u16)ld16(p + b);
         any |= (v_u16)((h & 0x7C00) == 0x7C00);
     }
     v_u32 w = (v_u32)any;
@@ -463,7 +465,7 @@ int32_t rvf_load_block(int32_t block_ptr, int32_t count, int32_t dtype)
     if (n > RVF_TILE_BLOCK_SIZE)
         return -1;
     copy_in(SCR + RVF_TILE_BLOCK_OFF, block_ptr, n);
-    st.clean = scan_clean((uint32_t)n);
+    st.clean = scan_clean(SCR + RVF_TILE_BLOCK_OFF, (uint32_t)n);
     cfg_set(RVF_TILE_CFG_DTYPE, (uint32_t)dtype);
     cfg_set(RVF_TILE_CFG_COUNT, (uint32_t)count);
     return 0;
@@ -558,6 +560,7 @@ int32_t rvf_load_pq_codebook(int32_t codebook_ptr, int32_t m, int32_t k)
     if (n > RVF_TILE_PQ_CODEBOOK_SIZE)
         return -1;
     copy_in(SCR + RVF_TILE_PQ_CODEBOOK_OFF, codebook_ptr, n);
+    st.cb_clean = scan_clean(SCR + RVF_TILE_PQ_CODEBOOK_OFF, (uint32_t)n);
     st.pq_ok = 0;
     cfg_set(RVF_TILE_CFG_PQ_M, (uint32_t)m);
     cfg_set(RVF_TILE_CFG_PQ_K, (uint32_t)k);
@@ -584,7 +587,7 @@ int32_t rvf_pq_distances(int32_t codes_ptr, int32_t count, int32_t result_ptr)
         for (uint32_t s = 0; s < m; s++)
             dist_rows(RVF_TILE_METRIC_L2, RVF_TILE_DTYPE_F16, DATA + qoff + s * sub * 2,
                       SCR + RVF_TILE_PQ_CODEBOOK_OFF + s * k * sub * 2, sub, k,
-                      table + s * k * 4, 1);
+                      table + s * k * 4, mk * sub * 2 > st.cb_clean);
     uint32_t n = (uint32_t)count;
     const uint8_t *codes = HOST(codes_ptr, (uint64_t)n * m);
     uint8_t *out = HOST(result_ptr, (uint64_t)n * 4);
