@@ -43,11 +43,11 @@ extern "C" {
 /* ---- Data region (offsets from its start) --------------------------------------------------- */
 #define RVF_TILE_CFG_OFF       0x0000u /* 64-byte configuration, copied by rvf_init */
 #define RVF_TILE_CFG_SIZE      64u
-#define RVF_TILE_CFG_DIM       0x04u /* u32: query dimension (rvf_load_query) */
-#define RVF_TILE_CFG_COUNT     0x08u /* u32: rows in the block (rvf_load_block) */
-#define RVF_TILE_CFG_DTYPE     0x0Cu /* u32: block dtype, RVF_TILE_DTYPE_* */
-#define RVF_TILE_CFG_PQ_M      0x10u /* u32: PQ subspaces (rvf_load_pq_codebook) */
-#define RVF_TILE_CFG_PQ_K      0x14u /* u32: PQ centroids per subspace */
+#define RVF_TILE_CFG_DIM       0x04u   /* u32: query dimension (rvf_load_query) */
+#define RVF_TILE_CFG_COUNT     0x08u   /* u32: rows in the block (rvf_load_block) */
+#define RVF_TILE_CFG_DTYPE     0x0Cu   /* u32: block dtype, RVF_TILE_DTYPE_* */
+#define RVF_TILE_CFG_PQ_M      0x10u   /* u32: PQ subspaces (rvf_load_pq_codebook) */
+#define RVF_TILE_CFG_PQ_K      0x14u   /* u32: PQ centroids per subspace */
 #define RVF_TILE_QUERY_OFF     0x0040u /* fp16 query, <= 96 dims */
 #define RVF_TILE_QUERY_SIZE    192u
 #define RVF_TILE_RESULT_OFF    0x0100u /* result buffer (unused; the heap is separate) */
@@ -62,27 +62,27 @@ extern "C" {
 #define RVF_TILE_NEIGHBOR_SIZE 4096u
 
 /* ---- SIMD scratch (offsets from its start) -------------------------------------------------- */
-#define RVF_TILE_BLOCK_OFF       0x0000u /* row-major block, row i at i * dim * elem */
-#define RVF_TILE_BLOCK_SIZE      32768u
-#define RVF_TILE_PQ_CODEBOOK_OFF 0x8000u /* fp16 centroids [m][k][dim / m] */
+#define RVF_TILE_BLOCK_OFF        0x0000u /* row-major block, row i at i * dim * elem */
+#define RVF_TILE_BLOCK_SIZE       32768u
+#define RVF_TILE_PQ_CODEBOOK_OFF  0x8000u /* fp16 centroids [m][k][dim / m] */
 #define RVF_TILE_PQ_CODEBOOK_SIZE 16384u
-#define RVF_TILE_PQ_TABLE_OFF    0xC000u /* f32 table T[s * k + c], m * k entries */
-#define RVF_TILE_EXT_QUERY_OFF   0xF000u /* extended mode: fp16 query of 97..384 dims */
-#define RVF_TILE_EXT_QUERY_SIZE  768u
-#define RVF_TILE_EXT_SQ_OFF      0xF300u /* extended mode: SQ params of 129..384 dims */
-#define RVF_TILE_EXT_SQ_SIZE     3072u
+#define RVF_TILE_PQ_TABLE_OFF     0xC000u /* f32 table T[s * k + c], m * k entries */
+#define RVF_TILE_EXT_QUERY_OFF    0xF000u /* extended mode: fp16 query of 97..384 dims */
+#define RVF_TILE_EXT_QUERY_SIZE   768u
+#define RVF_TILE_EXT_SQ_OFF       0xF300u /* extended mode: SQ params of 129..384 dims */
+#define RVF_TILE_EXT_SQ_SIZE      3072u
 
 /* ---- Limits --------------------------------------------------------------------------------- */
-#define RVF_TILE_MAX_K              16u   /* top-K heap capacity */
-#define RVF_TILE_MAX_DIM            96u   /* fp16 query dims at RVF_TILE_QUERY_OFF */
-#define RVF_TILE_EXT_MAX_DIM        384u  /* extended mode */
-#define RVF_TILE_SQ_MAX_DIM         128u  /* SQ params at RVF_TILE_SQ_OFF */
-#define RVF_TILE_EXT_SQ_MAX_DIM     384u  /* extended mode */
-#define RVF_TILE_PQ_MAX_ENTRIES     4096u /* m * k (Fix 10) */
-#define RVF_TILE_EXT_PQ_MAX_ENTRIES 3072u /* m * k while in extended mode */
-#define RVF_TILE_TOPK_ENTRY_SIZE    12u   /* rvf_topk_read: id u64 LE, dist f32 LE */
-#define RVF_TILE_NEIGHBOR_ENTRY_SIZE 12u  /* neighbour list: count u32, then {id u64, dist f32} */
-#define RVF_TILE_SEGMENT_MAGIC      0x52564653u
+#define RVF_TILE_MAX_K               16u   /* top-K heap capacity */
+#define RVF_TILE_MAX_DIM             96u   /* fp16 query dims at RVF_TILE_QUERY_OFF */
+#define RVF_TILE_EXT_MAX_DIM         384u  /* extended mode */
+#define RVF_TILE_SQ_MAX_DIM          128u  /* SQ params at RVF_TILE_SQ_OFF */
+#define RVF_TILE_EXT_SQ_MAX_DIM      384u  /* extended mode */
+#define RVF_TILE_PQ_MAX_ENTRIES      4096u /* m * k (Fix 10) */
+#define RVF_TILE_EXT_PQ_MAX_ENTRIES  3072u /* m * k while in extended mode */
+#define RVF_TILE_TOPK_ENTRY_SIZE     12u   /* rvf_topk_read: id u64 LE, dist f32 LE */
+#define RVF_TILE_NEIGHBOR_ENTRY_SIZE 12u   /* neighbour list: count u32, then {id u64, dist f32} */
+#define RVF_TILE_SEGMENT_MAGIC       0x52564653u
 
 /* Block dtypes (tile codes; the VEC_SEG enum differs: f32 0, f16 1, i8 3). */
 #define RVF_TILE_DTYPE_F16 0
@@ -100,13 +100,16 @@ _Static_assert(RVF_TILE_CFG_DIM + 4 <= RVF_TILE_CFG_SIZE && RVF_TILE_CFG_PQ_K + 
 _Static_assert(RVF_TILE_CFG_OFF + RVF_TILE_CFG_SIZE == RVF_TILE_QUERY_OFF, "config | query");
 _Static_assert(RVF_TILE_QUERY_OFF + RVF_TILE_QUERY_SIZE == RVF_TILE_RESULT_OFF, "query | result");
 _Static_assert(RVF_TILE_QUERY_SIZE == RVF_TILE_MAX_DIM * 2, "fp16 query scratch");
-_Static_assert(RVF_TILE_RESULT_OFF + RVF_TILE_RESULT_SIZE == RVF_TILE_ROUTING_OFF, "result | routing");
+_Static_assert(RVF_TILE_RESULT_OFF + RVF_TILE_RESULT_SIZE == RVF_TILE_ROUTING_OFF,
+               "result | routing");
 _Static_assert(RVF_TILE_RESULT_SIZE == RVF_TILE_MAX_K * 16, "16 results of 16 bytes");
 _Static_assert(RVF_TILE_ROUTING_OFF + RVF_TILE_ROUTING_SIZE == RVF_TILE_SQ_OFF, "routing | SQ");
 _Static_assert(RVF_TILE_SQ_SIZE == RVF_TILE_SQ_MAX_DIM * 8, "SQ params: [min, max] f32 per dim");
 _Static_assert(RVF_TILE_SQ_OFF + RVF_TILE_SQ_SIZE == RVF_TILE_MSG_OFF, "SQ | message buffer");
-_Static_assert(RVF_TILE_MSG_OFF + RVF_TILE_MSG_SIZE == RVF_TILE_NEIGHBOR_OFF, "message | neighbours");
-_Static_assert(RVF_TILE_NEIGHBOR_OFF + RVF_TILE_NEIGHBOR_SIZE == RVF_TILE_DATA_SIZE, "data is 8 KB");
+_Static_assert(RVF_TILE_MSG_OFF + RVF_TILE_MSG_SIZE == RVF_TILE_NEIGHBOR_OFF,
+               "message | neighbours");
+_Static_assert(RVF_TILE_NEIGHBOR_OFF + RVF_TILE_NEIGHBOR_SIZE == RVF_TILE_DATA_SIZE,
+               "data is 8 KB");
 _Static_assert(RVF_TILE_BLOCK_OFF + RVF_TILE_BLOCK_SIZE == RVF_TILE_PQ_CODEBOOK_OFF, "block | PQ");
 _Static_assert(RVF_TILE_PQ_CODEBOOK_OFF + RVF_TILE_PQ_CODEBOOK_SIZE == RVF_TILE_PQ_TABLE_OFF,
                "codebook | table");

@@ -41,8 +41,14 @@ static inline v_u8 ld16(const uint8_t *p)
     RVF_MEMCPY(&v, p, 16);
     return v;
 }
-static inline void st16(uint8_t *p, v_f32 v) { RVF_MEMCPY(p, &v, 16); }
-static inline v_f32 splat(float x) { return (v_f32){x, x, x, x}; }
+static inline void st16(uint8_t *p, v_f32 v)
+{
+    RVF_MEMCPY(p, &v, 16);
+}
+static inline v_f32 splat(float x)
+{
+    return (v_f32){x, x, x, x};
+}
 static inline v_f32 select_f32(v_i32 m, v_f32 a, v_f32 b)
 {
     return (v_f32)(((v_i32)a & m) | ((v_i32)b & ~m));
@@ -63,9 +69,9 @@ static struct {
     uint32_t q_ext;  /* the query lives at the extended offset (97..384 dims) */
     uint32_t sq_ext; /* the SQ params live at the extended offset (129..384 dims) */
     uint32_t sq_dim; /* dims of the last loaded SQ params (Fix 4: dims past it use the raw code) */
-    uint32_t clean;    /* leading block bytes known to hold no f16 Inf/NaN pattern */
+    uint32_t clean;  /* leading block bytes known to hold no f16 Inf/NaN pattern */
     uint32_t cb_clean; /* the same for the PQ codebook */
-    uint32_t pq_ok;  /* 1: the PQ table at 0xC000 is current; 2: pq_x too */
+    uint32_t pq_ok;    /* 1: the PQ table at 0xC000 is current; 2: pq_x too */
 } st;
 #define PQX_S 64u
 static float pq_x[PQX_S * 256]; /* the PQ table, 256 entries per subspace (rvf_pq_distances) */
@@ -79,19 +85,34 @@ static rvfk_hit heap_sorted[RVF_TILE_MAX_K];
 static v_f32 qstage[QSTAGE_N / 4];
 static v_f32 stage[(DT + 16u) * 4u];
 
-static inline uint32_t cfg(uint32_t off) { return rvfk_ld_u32(DATA + off); }
-static inline void cfg_set(uint32_t off, uint32_t v) { rvfk_st_u32(DATA + off, v); }
+static inline uint32_t cfg(uint32_t off)
+{
+    return rvfk_ld_u32(DATA + off);
+}
+static inline void cfg_set(uint32_t off, uint32_t v)
+{
+    rvfk_st_u32(DATA + off, v);
+}
 static inline uint32_t query_off(void)
 {
     return st.q_ext ? SCR_OFF + RVF_TILE_EXT_QUERY_OFF : RVF_TILE_QUERY_OFF;
 }
-static inline uint32_t sq_off(void) { return st.sq_ext ? SCR_OFF + RVF_TILE_EXT_SQ_OFF : RVF_TILE_SQ_OFF; }
-static inline uint32_t elem_size(uint32_t dtype) { return (0x040102u >> (dtype * 8u)) & 0xFFu; }
+static inline uint32_t sq_off(void)
+{
+    return st.sq_ext ? SCR_OFF + RVF_TILE_EXT_SQ_OFF : RVF_TILE_SQ_OFF;
+}
+static inline uint32_t elem_size(uint32_t dtype)
+{
+    return (0x040102u >> (dtype * 8u)) & 0xFFu;
+}
 
 /* ---- Host memory --------------------------------------------------------------------------- */
 #if defined(__wasm__)
 #define HOST(addr, len) ((uint8_t *)(uintptr_t)(uint32_t)(addr))
-static inline uint64_t mem_bytes(void) { return (uint64_t)__builtin_wasm_memory_size(0) << 16; }
+static inline uint64_t mem_bytes(void)
+{
+    return (uint64_t)__builtin_wasm_memory_size(0) << 16;
+}
 #else
 static uint8_t *host_base;
 static uint32_t host_size;
@@ -114,14 +135,20 @@ static uint8_t *host_at(int32_t addr, uint64_t len)
     return host_base + (uint32_t)addr;
 }
 #define HOST(addr, len) host_at((addr), (len))
-static inline uint64_t mem_bytes(void) { return host_size; }
+static inline uint64_t mem_bytes(void)
+{
+    return host_size;
+}
 
 void rvf_tile_bind_memory(uint8_t *base, uint32_t size)
 {
     host_base = base;
     host_size = size;
 }
-void rvf_tile_set_trap_handler(rvf_tile_trap_fn fn) { trap_fn = fn ? fn : default_trap; }
+void rvf_tile_set_trap_handler(rvf_tile_trap_fn fn)
+{
+    trap_fn = fn ? fn : default_trap;
+}
 void rvf_tile_reset(void)
 {
     RVF_MEMSET(tile_mem, 0, sizeof tile_mem);
@@ -129,7 +156,10 @@ void rvf_tile_reset(void)
     RVF_MEMSET(heap_store, 0, sizeof heap_store);
     heap.size = 0;
 }
-const uint8_t *rvf_tile_region(int which) { return which ? SCR : DATA; }
+const uint8_t *rvf_tile_region(int which)
+{
+    return which ? SCR : DATA;
+}
 #endif
 
 /* Copy n host bytes in; like the reference, nothing is touched (no trap) when n is 0. */
@@ -168,7 +198,10 @@ typedef int16_t v_i16x4 __attribute__((vector_size(8)));
 #endif
 /* Small integers to f32 by the 1.5 * 2^23 trick, exact for |x| < 2^22. (clang would fold an
  * extend into f32x4.convert_i32x4_s and scalarise it.) */
-static inline v_f32 i32_f32(v_i32 x) { return (v_f32)(x + (v_i32)KV(K_MAGIC)) - KV(K_MAGIC); }
+static inline v_f32 i32_f32(v_i32 x)
+{
+    return (v_f32)(x + (v_i32)KV(K_MAGIC)) - KV(K_MAGIC);
+}
 
 /* ---- f16 -> f32 ------------------------------------------------------------------------------
  * Sign-extending a half to 32 bits and shifting it left by 13 puts its sign at bit 31 (the copies
@@ -250,8 +283,8 @@ static inline v_f32 sqrt_approx(v_f32 x)
 }
 
 /* Rows i .. i+15 (clamped to `last`), dims d0 .. d0+nd, into stage[j * 4 + group]. */
-static void stage_rows(uint32_t dtype, const uint8_t *blk, uint32_t rowb, uint32_t i,
-                       uint32_t last, uint32_t d0, uint32_t nd, uint32_t fix)
+static void stage_rows(uint32_t dtype, const uint8_t *blk, uint32_t rowb, uint32_t i, uint32_t last,
+                       uint32_t d0, uint32_t nd, uint32_t fix)
 {
     uint32_t esz = elem_size(dtype);
     for (uint32_t g = 0; g < 4; g++) {
@@ -586,8 +619,8 @@ int32_t rvf_pq_distances(int32_t codes_ptr, int32_t count, int32_t result_ptr)
     if (!st.pq_ok)
         for (uint32_t s = 0; s < m; s++)
             dist_rows(RVF_TILE_METRIC_L2, RVF_TILE_DTYPE_F16, DATA + qoff + s * sub * 2,
-                      SCR + RVF_TILE_PQ_CODEBOOK_OFF + s * k * sub * 2, sub, k,
-                      table + s * k * 4, mk * sub * 2 > st.cb_clean);
+                      SCR + RVF_TILE_PQ_CODEBOOK_OFF + s * k * sub * 2, sub, k, table + s * k * 4,
+                      mk * sub * 2 > st.cb_clean);
     uint32_t n = (uint32_t)count;
     const uint8_t *codes = HOST(codes_ptr, (uint64_t)n * m);
     uint8_t *out = HOST(result_ptr, (uint64_t)n * 4);
@@ -603,7 +636,8 @@ int32_t rvf_pq_distances(int32_t codes_ptr, int32_t count, int32_t result_ptr)
                 pq_x[x] = c < k ? rvfk_ld_f32(table + (s * k + c) * 4) : 0.0f;
             }
         for (uint32_t i = 0; i < n; i += 4) {
-            uint32_t i1 = i + 1 < n ? i + 1 : i, i2 = i + 2 < n ? i + 2 : i, i3 = i + 3 < n ? i + 3 : i;
+            uint32_t i1 = i + 1 < n ? i + 1 : i, i2 = i + 2 < n ? i + 2 : i,
+                     i3 = i + 3 < n ? i + 3 : i;
             const uint8_t *c0 = codes + i * m + s0, *c1 = codes + i1 * m + s0;
             const uint8_t *c2 = codes + i2 * m + s0, *c3 = codes + i3 * m + s0;
             float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;

@@ -17,8 +17,17 @@ static uint8_t mem[MEM_SIZE];
 static const uint8_t *data_region, *scratch;
 
 /* host addresses used by the tests */
-enum { A_CFG = 0x100, A_Q = 0x1000, A_BLK = 0x2000, A_OUT = 0x20000, A_IDS = 0x30000,
-       A_SQ = 0x40000, A_CB = 0x50000, A_CODES = 0x60000, A_LIST = 0x70000 };
+enum {
+    A_CFG = 0x100,
+    A_Q = 0x1000,
+    A_BLK = 0x2000,
+    A_OUT = 0x20000,
+    A_IDS = 0x30000,
+    A_SQ = 0x40000,
+    A_CB = 0x50000,
+    A_CODES = 0x60000,
+    A_LIST = 0x70000
+};
 
 static void reset(void)
 {
@@ -36,7 +45,10 @@ static void put_f32s(uint32_t addr, const float *v, size_t n)
     for (size_t i = 0; i < n; i++)
         rvfk_st_f32(mem + addr + 4 * i, v[i]);
 }
-static float out_f32(size_t i) { return rvfk_ld_f32(mem + A_OUT + 4 * i); }
+static float out_f32(size_t i)
+{
+    return rvfk_ld_f32(mem + A_OUT + 4 * i);
+}
 static void config(uint32_t dim, uint32_t count, uint32_t dtype)
 {
     uint8_t *c = mem + A_CFG;
@@ -73,11 +85,13 @@ static float oracle_elem(int dtype, const uint8_t *row, uint32_t d, const uint8_
     return mn + (mx - mn) * n;
 }
 
-static float oracle_dist(int metric, int dtype, const uint8_t *q, const uint8_t *row,
-                         uint32_t dim, const uint8_t *sq, uint32_t sq_dim)
+static float oracle_dist(int metric, int dtype, const uint8_t *q, const uint8_t *row, uint32_t dim,
+                         const uint8_t *sq, uint32_t sq_dim)
 {
     if (metric == 3) {
-        uint32_t n = dim * (dtype == RVF_TILE_DTYPE_F16 ? 2u : dtype == RVF_TILE_DTYPE_I8 ? 1u : 4u);
+        uint32_t n = dim * (dtype == RVF_TILE_DTYPE_F16  ? 2u
+                            : dtype == RVF_TILE_DTYPE_I8 ? 1u
+                                                         : 4u);
         uint32_t bits = 0;
         for (uint32_t i = 0; i < n; i++)
             bits += (uint32_t)__builtin_popcount((unsigned)(q[i] ^ row[i]));
@@ -85,7 +99,8 @@ static float oracle_dist(int metric, int dtype, const uint8_t *q, const uint8_t 
     }
     float acc = 0.0f, qq = 0.0f, vv = 0.0f;
     for (uint32_t d = 0; d < dim; d++) {
-        float a = rvfk_f16_to_f32(rvfk_ld_u16(q + 2 * d)), b = oracle_elem(dtype, row, d, sq, sq_dim);
+        float a = rvfk_f16_to_f32(rvfk_ld_u16(q + 2 * d)),
+              b = oracle_elem(dtype, row, d, sq, sq_dim);
         if (metric == 0) {
             float x = a - b;
             acc += x * x;
@@ -109,7 +124,10 @@ static int same_f32(float a, float b)
     return rvfk_f32_bits(a) == rvfk_f32_bits(b) || (a != a && b != b);
 }
 
-static uint16_t h(float f) { return rvfk_f32_to_f16(f); }
+static uint16_t h(float f)
+{
+    return rvfk_f32_to_f16(f);
+}
 
 /* ---- rvf_init ---- */
 static void test_init(void)
@@ -165,7 +183,7 @@ static void test_load_block(void)
 {
     reset();
     CHECK_EQ_INT(rvf_load_query(A_Q, 96), 0);
-    CHECK_EQ_INT(rvf_load_block(A_BLK, 170, 0), 0); /* 170 x 96 x 2 = 32640 */
+    CHECK_EQ_INT(rvf_load_block(A_BLK, 170, 0), 0);  /* 170 x 96 x 2 = 32640 */
     CHECK_EQ_INT(rvf_load_block(A_BLK, 171, 0), -1); /* 32832 > 32768 */
     CHECK_EQ_INT(rvf_load_block(A_BLK, 341, 1), 0);
     CHECK_EQ_INT(rvf_load_block(A_BLK, 342, 1), -1);
@@ -195,7 +213,7 @@ static void test_distances_f16(void)
     CHECK_EQ_INT(rvf_load_block(A_BLK, 3, 0), 0);
     CHECK_EQ_INT(rvf_distances(0, A_OUT), 3);
     CHECK_EQ_BITS(out_f32(0), 0.0f);
-    CHECK_EQ_BITS(out_f32(1), 14.0f);           /* 1 + 4 + 9 */
+    CHECK_EQ_BITS(out_f32(1), 14.0f);                /* 1 + 4 + 9 */
     CHECK_EQ_BITS(out_f32(2), 4.0f + 2.25f + 25.0f); /* 2^2 + 1.5^2 + 5^2 = 31.25 */
     CHECK_EQ_INT(rvf_distances(1, A_OUT), 3);
     CHECK_EQ_BITS(out_f32(0), -14.0f);
@@ -204,7 +222,7 @@ static void test_distances_f16(void)
     CHECK_EQ_INT(rvf_distances(2, A_OUT), 3);
     float s = sqrt_approx(14.0f);
     CHECK_EQ_BITS(out_f32(0), 1.0f - 14.0f / (s * s)); /* sqrt_approx(14)^2 is not 14 exactly */
-    CHECK_EQ_BITS(out_f32(1), 1.0f); /* |v| = 0: denom < 1e-10 */
+    CHECK_EQ_BITS(out_f32(1), 1.0f);                   /* |v| = 0: denom < 1e-10 */
     CHECK_EQ_BITS(out_f32(2), 1.0f - (-6.0f) / (s * sqrt_approx(1.0f + 0.25f + 4.0f)));
     CHECK_EQ_INT(rvf_distances(3, A_OUT), 3);
     /* Hamming over the 6 bytes: q has 4 + 1 + 2 bits set; v1 is zero */
@@ -281,7 +299,8 @@ static void test_distances_i8_f32(void)
     CHECK_EQ_INT(rvf_distances(3, A_OUT), 2);
     uint32_t bits = 0;
     for (int i = 0; i < 12; i++)
-        bits += (uint32_t)__builtin_popcount((unsigned)(data_region[RVF_TILE_QUERY_OFF + i] ^ mem[A_BLK + i]));
+        bits += (uint32_t)__builtin_popcount(
+            (unsigned)(data_region[RVF_TILE_QUERY_OFF + i] ^ mem[A_BLK + i]));
     CHECK_EQ_BITS(out_f32(0), (float)bits);
 }
 
@@ -292,7 +311,8 @@ static void check_block_vs_oracle(int dtype, uint32_t dim, uint32_t count, rvf_t
     for (uint32_t i = 0; i < count * dim; i++) {
         uint64_t x = rvf_test_next(r);
         if (dtype == 0)
-            rvfk_st_u16(mem + A_BLK + 2 * i, (x & 0xF) ? h(rvf_test_unit(r) * 4) : (uint16_t)(x >> 20));
+            rvfk_st_u16(mem + A_BLK + 2 * i,
+                        (x & 0xF) ? h(rvf_test_unit(r) * 4) : (uint16_t)(x >> 20));
         else if (dtype == 1)
             mem[A_BLK + i] = (uint8_t)(x >> 13);
         else
@@ -305,8 +325,8 @@ static void check_block_vs_oracle(int dtype, uint32_t dim, uint32_t count, rvf_t
         CHECK_EQ_INT(rvf_distances(metric, A_OUT), (int)count);
         int bad = 0;
         for (uint32_t i = 0; i < count && bad < 3; i++) {
-            float want = oracle_dist(metric, dtype, qp, mem + A_BLK + i * dim * esz, dim,
-                                     mem + A_SQ, dim);
+            float want =
+                oracle_dist(metric, dtype, qp, mem + A_BLK + i * dim * esz, dim, mem + A_SQ, dim);
             if (!same_f32(out_f32(i), want)) {
                 bad++;
                 RVF_FAIL_AT("dtype %d dim %u count %u metric %d row %u: %.9g (0x%08x) want %.9g",
@@ -332,8 +352,8 @@ static void test_distances_oracle(void)
         sq[2 * i + 1] = sq[2 * i] + 1.0f + rvf_test_unit(&r);
     }
     put_f32s(A_SQ, sq, 768);
-    static const uint32_t dims[] = {1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 64, 95, 96, 97, 127, 128,
-                                    129, 200, 255, 256, 257, 300, 383, 384};
+    static const uint32_t dims[] = {1,  2,  3,   7,   8,   9,   15,  16,  17,  31,  64,  95,
+                                    96, 97, 127, 128, 129, 200, 255, 256, 257, 300, 383, 384};
     for (size_t t = 0; t < sizeof dims / sizeof dims[0]; t++) {
         uint32_t dim = dims[t];
         CHECK_EQ_INT(rvf_load_query(A_Q, (int32_t)dim), 0);
@@ -481,7 +501,8 @@ static void test_topk(void)
 /* ---- rvf_load_sq_params (Fix 8) and rvf_dequant_i8 (Fix 9) ---- */
 static uint16_t trunc_f16(float f) /* RVF-BRIEF §11.3, transcribed */
 {
-    uint32_t b = rvfk_f32_bits(f), s = (b >> 16) & 0x8000u, e = (b >> 23) & 0xFFu, m = b & 0x7FFFFFu;
+    uint32_t b = rvfk_f32_bits(f), s = (b >> 16) & 0x8000u, e = (b >> 23) & 0xFFu,
+             m = b & 0x7FFFFFu;
     if (e == 0xFF)
         return (uint16_t)(s | 0x7C00u | (m ? 0x200u : 0u));
     int32_t ne = (int32_t)e - 112;
@@ -520,11 +541,12 @@ static void test_sq_dequant(void)
     memcpy(mem + A_CODES, codes, 5);
     memset(mem + A_OUT, 0xEE, 12);
     CHECK_EQ_INT(rvf_dequant_i8(A_CODES, A_OUT, 5), 0);
-    CHECK_EQ_U64(rvfk_ld_u16(mem + A_OUT + 0), 0x0000);  /* 0 */
-    CHECK_EQ_U64(rvfk_ld_u16(mem + A_OUT + 2), 0x4000);  /* 2.00146484375: truncated (RNE: 0x4001) */
-    CHECK_EQ_U64(rvfk_ld_u16(mem + A_OUT + 4), 0x3C01);  /* 1.00146484375: truncated (RNE: 0x3C02) */
-    CHECK_EQ_U64(rvfk_ld_u16(mem + A_OUT + 6), 0x3C00);  /* dim 1: min 1 */
-    CHECK_EQ_U64(rvfk_ld_u16(mem + A_OUT + 8), trunc_f16(0.0f + 1.00146484375f * (128.0f / 255.0f)));
+    CHECK_EQ_U64(rvfk_ld_u16(mem + A_OUT + 0), 0x0000); /* 0 */
+    CHECK_EQ_U64(rvfk_ld_u16(mem + A_OUT + 2), 0x4000); /* 2.00146484375: truncated (RNE: 0x4001) */
+    CHECK_EQ_U64(rvfk_ld_u16(mem + A_OUT + 4), 0x3C01); /* 1.00146484375: truncated (RNE: 0x3C02) */
+    CHECK_EQ_U64(rvfk_ld_u16(mem + A_OUT + 6), 0x3C00); /* dim 1: min 1 */
+    CHECK_EQ_U64(rvfk_ld_u16(mem + A_OUT + 8),
+                 trunc_f16(0.0f + 1.00146484375f * (128.0f / 255.0f)));
     CHECK_EQ_U64(rvfk_ld_u16(mem + A_OUT + 10), 0xEEEE); /* nothing past count */
     CHECK_EQ_INT(rvf_dequant_i8(A_CODES, A_OUT, 0), 0);
     /* extended: 300 dims of params at 0xF300, every code, against the transcription */
@@ -550,7 +572,7 @@ static void test_pq(void)
 {
     reset();
     CHECK_EQ_INT(rvf_load_pq_codebook(A_CB, 0, 4), -1);
-    CHECK_EQ_INT(rvf_load_pq_codebook(A_CB, 2, 4), 0); /* dim 0: sub_dim 0, 0 bytes */
+    CHECK_EQ_INT(rvf_load_pq_codebook(A_CB, 2, 4), 0);     /* dim 0: sub_dim 0, 0 bytes */
     CHECK_EQ_INT(rvf_pq_distances(A_CODES, 1, A_OUT), -1); /* dim 0 */
     /* q = [1, 2, 3, 4], m 2, k 2, sub_dim 2; centroids s0: [1,2] [0,0]; s1: [3,4] [0,0] */
     uint16_t q[4] = {h(1), h(2), h(3), h(4)};
@@ -591,7 +613,7 @@ static void test_pq(void)
     CHECK_EQ_INT(rvf_pq_distances(A_CODES, 1, A_OUT), 1);
     /* extended mode limits m * k to 3072 (the table must stay below the query at 0xF000) */
     CHECK_EQ_INT(rvf_load_query(A_Q, 200), 0);
-    CHECK_EQ_INT(rvf_load_pq_codebook(A_CB, 200, 16), 0); /* sub_dim 1 */
+    CHECK_EQ_INT(rvf_load_pq_codebook(A_CB, 200, 16), 0);  /* sub_dim 1 */
     CHECK_EQ_INT(rvf_pq_distances(A_CODES, 1, A_OUT), -1); /* 3200 */
     CHECK_EQ_INT(rvf_load_pq_codebook(A_CB, 200, 15), 0);
     CHECK_EQ_INT(rvf_pq_distances(A_CODES, 1, A_OUT), 1); /* 3000 */
@@ -668,8 +690,8 @@ static void test_greedy(void)
     put_list((uint64_t[]){1, 2, 3, 4}, (float[]){0.5f, 0.25f, 0.25f, 3.4028235e38f}, 4);
     CHECK_EQ_INT(rvf_load_neighbors(12345, 3, A_LIST), 0); /* returns 0, not a count */
     CHECK_EQ_U64(rvfk_ld_u32(data_region + RVF_TILE_NEIGHBOR_OFF), A_LIST);
-    CHECK_EQ_INT(rvf_greedy_step(9, 0), 2);  /* first of the equal minima */
-    CHECK_EQ_INT(rvf_greedy_step(2, 7), 3);  /* the current id is skipped */
+    CHECK_EQ_INT(rvf_greedy_step(9, 0), 2); /* first of the equal minima */
+    CHECK_EQ_INT(rvf_greedy_step(2, 7), 3); /* the current id is skipped */
     put_list((uint64_t[]){5}, (float[]){3.4028235e38f}, 1);
     CHECK_EQ_INT(rvf_greedy_step(1, 0), -1); /* FLT_MAX is never < the starting bound */
     put_list((uint64_t[]){5}, (float[]){1}, 1);

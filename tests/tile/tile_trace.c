@@ -36,9 +36,18 @@ static uint32_t xs(uint32_t *s)
     x ^= x << 5;
     return *s = x;
 }
-static uint32_t rnd(void) { return xs(&rng); }
-static uint32_t below(uint32_t n) { return n ? rnd() % n : 0; }
-static int32_t range(int32_t lo, int32_t hi) { return lo + (int32_t)below((uint32_t)(hi - lo + 1)); }
+static uint32_t rnd(void)
+{
+    return xs(&rng);
+}
+static uint32_t below(uint32_t n)
+{
+    return n ? rnd() % n : 0;
+}
+static int32_t range(int32_t lo, int32_t hi)
+{
+    return lo + (int32_t)below((uint32_t)(hi - lo + 1));
+}
 
 /* Input generators. Kept to integer arithmetic so JavaScript reproduces them exactly. */
 static void fill(uint32_t addr, uint32_t len, char kind, uint32_t seed)
@@ -62,7 +71,8 @@ static void fill(uint32_t addr, uint32_t len, char kind, uint32_t seed)
         case 'T': /* top-K distances: few distinct values (ties), one in 64 a NaN */ {
             uint32_t v = ((r & 1u) << 31) | ((120u + ((r >> 1) & 7u)) << 23) | (r >> 9);
             if (kind == 'T')
-                v = (r & 63u) == 0 ? 0x7FC00000u : ((124u + ((r >> 1) & 3u)) << 23) | (((r >> 3) & 3u) << 21);
+                v = (r & 63u) == 0 ? 0x7FC00000u
+                                   : ((124u + ((r >> 1) & 3u)) << 23) | (((r >> 3) & 3u) << 21);
             for (int b = 0; b < 4 && i < len; b++)
                 p[i++] = (uint8_t)(v >> (8 * b));
             break;
@@ -103,8 +113,18 @@ static void emit_out(uint32_t addr, uint32_t len, char type)
 }
 
 /* host areas */
-enum { A_CFG = 0x100, A_Q = 0x1000, A_BLK = 0x2000, A_OUT = 0x40000, A_IDS = 0x80000,
-       A_SQ = 0x90000, A_CB = 0xA0000, A_CODES = 0xC0000, A_LIST = 0x100000, A_BYTES = 0x110000 };
+enum {
+    A_CFG = 0x100,
+    A_Q = 0x1000,
+    A_BLK = 0x2000,
+    A_OUT = 0x40000,
+    A_IDS = 0x80000,
+    A_SQ = 0x90000,
+    A_CB = 0xA0000,
+    A_CODES = 0xC0000,
+    A_LIST = 0x100000,
+    A_BYTES = 0x110000
+};
 
 static int32_t cur_dim;
 
@@ -220,7 +240,8 @@ static void call_codebook(void)
         n = 17000;
     if (n)
         emit_fill(A_CB, n, below(4) ? 'h' : 'H');
-    fprintf(out, "C rvf_load_pq_codebook %d %d %d %d\n", rvf_load_pq_codebook(A_CB, m, k), A_CB, m, k);
+    fprintf(out, "C rvf_load_pq_codebook %d %d %d %d\n", rvf_load_pq_codebook(A_CB, m, k), A_CB, m,
+            k);
 }
 
 static void call_pq(void)
@@ -236,8 +257,8 @@ static void call_pq(void)
         emit_fill(A_CODES, n, 'b');
     uint32_t len = count > 0 ? (uint32_t)count * 4 + 8 : 8;
     emit_fill(A_OUT, len, 'c');
-    fprintf(out, "C rvf_pq_distances %d %d %d %d\n", rvf_pq_distances(A_CODES, count, A_OUT), A_CODES,
-            count, A_OUT);
+    fprintf(out, "C rvf_pq_distances %d %d %d %d\n", rvf_pq_distances(A_CODES, count, A_OUT),
+            A_CODES, count, A_OUT);
     emit_out(A_OUT, len, 'f');
 }
 
@@ -245,15 +266,18 @@ static void call_greedy(void)
 {
     uint32_t n = below(14);
     rvfk_st_u32(mem + A_LIST, n);
-    static const float dists[] = {0.5f, 0.25f, 1.0f, 3.4028235e38f, __builtin_inff(), __builtin_nanf(""), -1.0f, 0.0f};
+    static const float dists[] = {
+        0.5f, 0.25f, 1.0f, 3.4028235e38f, __builtin_inff(), __builtin_nanf(""), -1.0f, 0.0f};
     for (uint32_t i = 0; i < n; i++) {
-        rvfk_st_u64(mem + A_LIST + 4 + 12 * i, below(2) ? below(5) : ((uint64_t)rnd() << 32 | rnd()));
+        rvfk_st_u64(mem + A_LIST + 4 + 12 * i,
+                    below(2) ? below(5) : ((uint64_t)rnd() << 32 | rnd()));
         rvfk_st_f32(mem + A_LIST + 12 + 12 * i, dists[below(8)]);
     }
     emit_bytes(A_LIST, 4 + 12 * n);
     int32_t ptr = below(8) ? A_LIST : 0;
     int64_t node = (int64_t)rnd() - (int64_t)rnd();
-    fprintf(out, "C rvf_load_neighbors %d %" PRId64 " %d %d\n", rvf_load_neighbors(node, 1, ptr), node, 1, ptr);
+    fprintf(out, "C rvf_load_neighbors %d %" PRId64 " %d %d\n", rvf_load_neighbors(node, 1, ptr),
+            node, 1, ptr);
     int64_t cur = below(3) ? (int64_t)below(5) : -1;
     fprintf(out, "C rvf_greedy_step %" PRId64 " %" PRId64 " %d\n", rvf_greedy_step(cur, 0), cur, 0);
 }
@@ -295,10 +319,10 @@ int main(int argc, char **argv)
     }
     rvf_tile_bind_memory(mem, MEM_SIZE);
     fprintf(out, "M %u\n", MEM_SIZE);
-    void (*const calls[])(void) = {call_init, call_query, call_query, call_block, call_block,
-                                   call_distances, call_distances, call_distances, call_merge,
-                                   call_read, call_sq, call_dequant, call_codebook, call_pq,
-                                   call_pq, call_greedy, call_header, call_crc};
+    void (*const calls[])(void) = {
+        call_init,      call_query,     call_query, call_block,  call_block,  call_distances,
+        call_distances, call_distances, call_merge, call_read,   call_sq,     call_dequant,
+        call_codebook,  call_pq,        call_pq,    call_greedy, call_header, call_crc};
     unsigned ncalls = 0;
     for (unsigned s = 0; s < seqs; s++) {
         rvf_tile_reset();
