@@ -51,7 +51,7 @@ ubsan: deps ## Build and run the native tests under UndefinedBehaviorSanitizer a
 
 bench: build ## Run the benchmarks (kernel: ns per distance, native scalar/SIMD, microkernel vs reference)
 	@$(BUILD)/bench/bench_kernel
-	@node bench/bench-kernel.mjs $(BUILD)/kernel/rvf_tile.wasm
+	@node bench/bench-tile.mjs $(BUILD)/kernel/rvf_tile.wasm
 
 format: ## Reformat the C sources with .clang-format
 	@git ls-files '*.c' '*.h' | xargs clang-format -i

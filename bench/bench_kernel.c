@@ -4,7 +4,7 @@
  * runtime's case, and f16 vs f16, the tile's), SQ8 ("i8") dim 384, f32 dim 128, Hamming over 384
  * bits, PQ ADC with 48 subspaces (k = 256). Each case scans a set of rows small enough for L2
  * (about 1 MB), repeated until 0.2 s have passed; the best of 5 runs is kept.
- * Usage: bench_kernel [--json]    (--json: one JSON object, for bench/bench-kernel.mjs) */
+ * Usage: bench_kernel [--json]    (--json: one JSON object, for tools) */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>

@@ -4,12 +4,12 @@
 // is the minimum over many short samples (the machine's noise only ever adds time). A benchmark,
 // never a test. Cases the reference refuses (dims > 96, f32 blocks) are ours alone; its i8 L2 is
 // the buggy path (kernel/ABI.md Fix 4), shown for scale only.
-// Usage: node kernel/tile/bench-tile.mjs [build/kernel/rvf_tile.wasm] [--ref path] [--samples N]
+// Usage: node bench/bench-tile.mjs [build/kernel/rvf_tile.wasm] [--ref path] [--samples N]
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const opt = (n, d) => (args.includes(n) ? args[args.indexOf(n) + 1] : d);
 const oursPath = args[0] && !args[0].startsWith('--') ? args[0] : `${root}/build/kernel/rvf_tile.wasm`;
@@ -80,6 +80,17 @@ const cases = [
       return { count, call: () => t.e.rvf_distances(0, out) };
     },
   })),
+  {
+    name: 'f32 L2 dim 128 (Fix 5)',
+    setup(t, data) {
+      const dim = 128, count = Math.floor(32768 / (dim * 4));
+      if (t.e.rvf_load_query(t.put(data.q(dim)), dim) !== 0) return null;
+      const rows = new Float32Array(count * dim).map(() => rnd() * 2 - 1);
+      if (t.e.rvf_load_block(t.put(new Uint8Array(rows.buffer)), count, 2) !== 0) return null;
+      const out = t.alloc(count * 4);
+      return { count, call: () => t.e.rvf_distances(0, out) };
+    },
+  },
   ...[false, true].map((rebuild) => ({
     name: `PQ m=48 k=64 dim 96, ${rebuild ? 'table rebuilt per call' : 'table cached'}`,
     setup(t, data) {
