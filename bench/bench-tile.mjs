@@ -8,6 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TILE, TILE_DTYPE, TILE_METRIC } from '../js/gen/rvf_constants.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -48,12 +49,12 @@ const bytes = (n) => Uint8Array.from({ length: n }, () => Math.floor(rnd() * 256
 
 // setup(tile) -> { count, call } or null if refused
 const cases = [
-  ...[[96, 0, 'L2'], [96, 1, 'IP'], [96, 2, 'cosine'], [384, 0, 'L2'], [384, 1, 'IP'], [384, 2, 'cosine']].map(([dim, metric, name]) => ({
+  ...[[96, TILE_METRIC.L2, 'L2'], [96, TILE_METRIC.IP, 'IP'], [96, TILE_METRIC.COSINE, 'cosine'], [384, TILE_METRIC.L2, 'L2'], [384, TILE_METRIC.IP, 'IP'], [384, TILE_METRIC.COSINE, 'cosine']].map(([dim, metric, name]) => ({
     name: `fp16 ${name} dim ${dim}`,
     setup(t, data) {
-      const count = Math.floor(32768 / (dim * 2));
+      const count = Math.floor(TILE.BLOCK_SIZE / (dim * 2));
       if (t.e.rvf_load_query(t.put(data.q(dim)), dim) !== 0) return null;
-      if (t.e.rvf_load_block(t.put(data.block(count * dim * 2)), count, 0) !== 0) return null;
+      if (t.e.rvf_load_block(t.put(data.block(count * dim * 2)), count, TILE_DTYPE.F16) !== 0) return null;
       const out = t.alloc(count * 4);
       return { count, call: () => t.e.rvf_distances(metric, out) };
     },
@@ -61,34 +62,34 @@ const cases = [
   ...[[24, 'Hamming 48 B (384 bits)'], [96, 'Hamming 192 B']].map(([dim, name]) => ({
     name,
     setup(t, data) {
-      const count = Math.floor(32768 / (dim * 2));
+      const count = Math.floor(TILE.BLOCK_SIZE / (dim * 2));
       if (t.e.rvf_load_query(t.put(data.q(dim)), dim) !== 0) return null;
-      if (t.e.rvf_load_block(t.put(data.block(count * dim * 2)), count, 0) !== 0) return null;
+      if (t.e.rvf_load_block(t.put(data.block(count * dim * 2)), count, TILE_DTYPE.F16) !== 0) return null;
       const out = t.alloc(count * 4);
-      return { count, call: () => t.e.rvf_distances(3, out) };
+      return { count, call: () => t.e.rvf_distances(TILE_METRIC.HAMMING, out) };
     },
   })),
   ...[96, 384].map((dim) => ({
     name: `i8 L2 dim ${dim} (SQ, Fix 4)`,
     setup(t, data) {
-      const count = Math.floor(32768 / dim);
+      const count = Math.floor(TILE.BLOCK_SIZE / dim);
       if (t.e.rvf_load_query(t.put(data.q(dim)), dim) !== 0) return null;
       const sq = new Float32Array(2 * dim).map((_, i) => (i & 1 ? 1 : -1));
       if (t.e.rvf_load_sq_params(t.put(new Uint8Array(sq.buffer)), Math.min(dim, 128)) !== 0) return null;
-      if (t.e.rvf_load_block(t.put(data.i8(count * dim)), count, 1) !== 0) return null;
+      if (t.e.rvf_load_block(t.put(data.i8(count * dim)), count, TILE_DTYPE.I8) !== 0) return null;
       const out = t.alloc(count * 4);
-      return { count, call: () => t.e.rvf_distances(0, out) };
+      return { count, call: () => t.e.rvf_distances(TILE_METRIC.L2, out) };
     },
   })),
   {
     name: 'f32 L2 dim 128 (Fix 5)',
     setup(t, data) {
-      const dim = 128, count = Math.floor(32768 / (dim * 4));
+      const dim = 128, count = Math.floor(TILE.BLOCK_SIZE / (dim * 4));
       if (t.e.rvf_load_query(t.put(data.q(dim)), dim) !== 0) return null;
       const rows = new Float32Array(count * dim).map(() => rnd() * 2 - 1);
-      if (t.e.rvf_load_block(t.put(new Uint8Array(rows.buffer)), count, 2) !== 0) return null;
+      if (t.e.rvf_load_block(t.put(new Uint8Array(rows.buffer)), count, TILE_DTYPE.F32) !== 0) return null;
       const out = t.alloc(count * 4);
-      return { count, call: () => t.e.rvf_distances(0, out) };
+      return { count, call: () => t.e.rvf_distances(TILE_METRIC.L2, out) };
     },
   },
   ...[false, true].map((rebuild) => ({

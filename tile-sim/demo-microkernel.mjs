@@ -4,7 +4,7 @@
 // hub does (LOAD_QUERY, then LOAD_BLOCK -> distances -> top-K merge per block, then READ_TOPK),
 // prints the top-K and checks it against an exact brute force computed here in JavaScript.
 // Usage: node tile-sim/demo-microkernel.mjs [path/to/rvf_tile.wasm] [--dim N] [--count N] [--k K]
-import { loadTile, f32ToF16, f16ToF32, TILE_DTYPE, METRIC } from './tile-abi.mjs';
+import { loadTile, f32ToF16, f16ToF32, TILE, TILE_DTYPE, TILE_METRIC } from './tile-abi.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, def) => {
@@ -45,7 +45,7 @@ const qp = tile.alloc(dim * 2);
 new Uint16Array(tile.memory.buffer, qp, dim).set(query);
 if (e.rvf_load_query(qp, dim) !== 0) throw new Error(`rvf_load_query(dim=${dim}) refused: this microkernel does not support ${dim} dims`);
 
-const perBlock = Math.floor(32768 / (dim * 2)); // the tile's 32 KB block area
+const perBlock = Math.floor(TILE.BLOCK_SIZE / (dim * 2)); // the tile's 32 KB block area
 const blk = tile.alloc(perBlock * dim * 2), dist = tile.alloc(perBlock * 4), ids = tile.alloc(perBlock * 8);
 let blocks = 0;
 for (let start = 0; start < count; start += perBlock) {
@@ -53,16 +53,16 @@ for (let start = 0; start < count; start += perBlock) {
   new Uint16Array(tile.memory.buffer, blk, n * dim).set(data.subarray(start * dim, (start + n) * dim));
   const idv = new BigUint64Array(tile.memory.buffer, ids, n);
   for (let i = 0; i < n; i++) idv[i] = BigInt(start + i);
-  if (e.rvf_load_block(blk, n, TILE_DTYPE.f16) !== 0) throw new Error('rvf_load_block failed');
-  if (e.rvf_distances(METRIC.l2, dist) !== n) throw new Error('rvf_distances failed');
+  if (e.rvf_load_block(blk, n, TILE_DTYPE.F16) !== 0) throw new Error('rvf_load_block failed');
+  if (e.rvf_distances(TILE_METRIC.L2, dist) !== n) throw new Error('rvf_distances failed');
   if (e.rvf_topk_merge(dist, ids, n, k) !== 0) throw new Error('rvf_topk_merge failed');
   blocks++;
 }
-const out = tile.alloc(16 * 12);
+const out = tile.alloc(TILE.MAX_K * TILE.TOPK_ENTRY_SIZE);
 const got = e.rvf_topk_read(out);
 const ms = performance.now() - t0;
 const v = tile.view();
-const top = Array.from({ length: got }, (_, i) => ({ id: Number(v.getBigUint64(out + i * 12, true)), dist: v.getFloat32(out + i * 12 + 8, true) }));
+const top = Array.from({ length: got }, (_, i) => ({ id: Number(v.getBigUint64(out + i * TILE.TOPK_ENTRY_SIZE, true)), dist: v.getFloat32(out + i * TILE.TOPK_ENTRY_SIZE + 8, true) }));
 
 // Exact brute force: f16 -> f32 exactly, squared L2 accumulated sequentially in f32.
 const qf = Array.from(query, f16ToF32);

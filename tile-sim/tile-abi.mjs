@@ -1,15 +1,12 @@
 // tile-abi.mjs: load the 14-export tile microkernel and give the host scratch space in its linear
 // memory. The module has no allocator and no imports (kernel/ABI.md): the host grows memory by a
 // few pages and owns everything above the module's original size.
+// Codes and the export list come from the C headers through js/gen/rvf_constants.mjs
+// (scripts/gen-constants.mjs), never copied by hand.
 import { readFileSync } from 'node:fs';
+import { TILE_EXPORTS, TILE_DTYPE, TILE_METRIC, TILE } from '../js/gen/rvf_constants.mjs';
 
-export const TILE_EXPORTS = [
-  'rvf_init', 'rvf_load_query', 'rvf_load_block', 'rvf_distances', 'rvf_topk_merge',
-  'rvf_topk_read', 'rvf_load_sq_params', 'rvf_dequant_i8', 'rvf_load_pq_codebook',
-  'rvf_pq_distances', 'rvf_load_neighbors', 'rvf_greedy_step', 'rvf_verify_header', 'rvf_crc32c',
-];
-export const TILE_DTYPE = { f16: 0, i8: 1, f32: 2 };
-export const METRIC = { l2: 0, ip: 1, cosine: 2, hamming: 3 };
+export { TILE_EXPORTS, TILE_DTYPE, TILE_METRIC, TILE };
 
 export async function loadTile(wasmPath, { hostPages = 4 } = {}) {
   const bytes = readFileSync(wasmPath);

@@ -47,3 +47,13 @@ set_tests_properties(tile_diff PROPERTIES LABELS wasm)
 add_test(NAME tile_ref_compat
          COMMAND ${RVF_NODE} ${CMAKE_SOURCE_DIR}/tests/wasm/tile-ref-compat.mjs ${RVF_TILE_WASM})
 set_tests_properties(tile_ref_compat PROPERTIES LABELS wasm SKIP_RETURN_CODE 77)
+
+# The JavaScript constants are generated from the C headers and must be current.
+add_test(NAME js_constants_current COMMAND ${RVF_NODE} ${CMAKE_SOURCE_DIR}/scripts/gen-constants.mjs --check)
+set_tests_properties(js_constants_current PROPERTIES LABELS wasm)
+
+# What `make demo` runs: the microkernel's top-K over 2,000 fp16 vectors of 384 dims equals an
+# exact brute force, bit for bit.
+add_test(NAME demo_microkernel
+         COMMAND ${RVF_NODE} ${CMAKE_SOURCE_DIR}/tile-sim/demo-microkernel.mjs ${RVF_TILE_WASM})
+set_tests_properties(demo_microkernel PROPERTIES LABELS wasm)
