@@ -10,7 +10,7 @@ CMAKE_CONFIGURE = cmake -S . -B $(BUILD) -G Ninja $(CMAKE_FLAGS) >/dev/null
 comma := ,
 # $(call sanitized,DIR,SANITIZERS): configure, build and run the native tests with -fsanitize=SANITIZERS
 sanitized = cmake -S . -B $(1) -G Ninja -DRVF_SANITIZE=$(2) -DRVF_WERROR=ON -DRVF_BUILD_BENCH=OFF >/dev/null && \
-	cmake --build $(1) -j $(JOBS) && cd $(1) && ctest --output-on-failure -j $(JOBS) -LE wasm
+	cmake --build $(1) -j $(JOBS) && cd $(1) && ctest --output-on-failure -j $(JOBS) -L native
 
 .PHONY: help deps build test demo kernel wasm size asan ubsan bench format lint clean
 

@@ -29,12 +29,25 @@ static float frand(void)
     return (float)((rng * 0x2545F4914F6CDD1Dull) >> 40) / (float)(1 << 24) * 2.0f - 1.0f;
 }
 
-enum { CASE_F16_384, CASE_F16F16_384, CASE_SQ8_384, CASE_F32_128, CASE_HAM_384, CASE_PQ_48, NCASES };
-static const char *case_name[NCASES] = {
-    "fp16 L2 dim 384 (f32 query)", "fp16 L2 dim 384 (f16 query)", "i8/SQ8 L2 dim 384",
-    "f32 L2 dim 128", "Hamming 384 bits", "PQ ADC m=48 k=256",
+enum {
+    CASE_F16_384,
+    CASE_F16F16_384,
+    CASE_SQ8_384,
+    CASE_F32_128,
+    CASE_HAM_384,
+    CASE_PQ_48,
+    NCASES
 };
-static const char *case_key[NCASES] = {"fp16_384", "fp16f16_384", "i8_384", "f32_128", "hamming_384", "pq_48"};
+static const char *case_name[NCASES] = {
+    "fp16 L2 dim 384 (f32 query)",
+    "fp16 L2 dim 384 (f16 query)",
+    "i8/SQ8 L2 dim 384",
+    "f32 L2 dim 128",
+    "Hamming 384 bits",
+    "PQ ADC m=48 k=256",
+};
+static const char *case_key[NCASES] = {"fp16_384", "fp16f16_384", "i8_384",
+                                       "f32_128",  "hamming_384", "pq_48"};
 
 #define ROWS 1024
 static float q32[384], rows32[ROWS * 128], mn[384], mx[384], table[48 * 256];
@@ -52,12 +65,24 @@ static double run_case(const rvfk_ops *o, int c)
         do {
             for (int i = 0; i < ROWS; i++) {
                 switch (c) {
-                case CASE_F16_384: acc += o->dist_f32_f16(RVF_METRIC_L2, q32, rows16 + i * 384, 384); break;
-                case CASE_F16F16_384: acc += o->dist_f16(RVF_METRIC_L2, q16, rows16 + i * 384, 384); break;
-                case CASE_SQ8_384: acc += o->dist_f32_sq8(RVF_METRIC_L2, q32, rows8 + i * 384, mn, mx, 384); break;
-                case CASE_F32_128: acc += o->dist_f32(RVF_METRIC_L2, q32, rows32 + i * 128, 128); break;
-                case CASE_HAM_384: acc += (float)o->hamming(hq, hrows + i * 48, 48); break;
-                case CASE_PQ_48: acc += o->pq_adc(table, pq + i * 48, 48, 256); break;
+                case CASE_F16_384:
+                    acc += o->dist_f32_f16(RVF_METRIC_L2, q32, rows16 + i * 384, 384);
+                    break;
+                case CASE_F16F16_384:
+                    acc += o->dist_f16(RVF_METRIC_L2, q16, rows16 + i * 384, 384);
+                    break;
+                case CASE_SQ8_384:
+                    acc += o->dist_f32_sq8(RVF_METRIC_L2, q32, rows8 + i * 384, mn, mx, 384);
+                    break;
+                case CASE_F32_128:
+                    acc += o->dist_f32(RVF_METRIC_L2, q32, rows32 + i * 128, 128);
+                    break;
+                case CASE_HAM_384:
+                    acc += (float)o->hamming(hq, hrows + i * 48, 48);
+                    break;
+                case CASE_PQ_48:
+                    acc += o->pq_adc(table, pq + i * 48, 48, 256);
+                    break;
                 }
             }
             iters += ROWS;

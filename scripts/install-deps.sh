@@ -22,6 +22,7 @@ declare -A need=(
   [nodejs]=/usr/bin/node
   [npm]=/usr/bin/npm
   [valgrind]=/usr/bin/valgrind
+  [clang-format]=/usr/bin/clang-format
 )
 missing=()
 for pkg in "${!need[@]}"; do

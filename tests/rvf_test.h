@@ -23,74 +23,73 @@ static inline void rvf_test_hexdump(const char *label, const void *p, size_t n)
     fprintf(stderr, n > 256 ? "\n      ...\n" : "\n");
 }
 
-#define RVF_FAIL_AT(...)                                                                   \
-    do {                                                                                   \
-        rvf_test_failed++;                                                                 \
-        fprintf(stderr, "FAIL %s:%d [%s]: ", __FILE__, __LINE__, rvf_test_current);        \
-        fprintf(stderr, __VA_ARGS__);                                                      \
-        fputc('\n', stderr);                                                               \
+#define RVF_FAIL_AT(...)                                                                           \
+    do {                                                                                           \
+        rvf_test_failed++;                                                                         \
+        fprintf(stderr, "FAIL %s:%d [%s]: ", __FILE__, __LINE__, rvf_test_current);                \
+        fprintf(stderr, __VA_ARGS__);                                                              \
+        fputc('\n', stderr);                                                                       \
     } while (0)
 
-#define CHECK(cond)                                                                        \
-    do {                                                                                   \
-        rvf_test_checks++;                                                                 \
-        if (!(cond))                                                                       \
-            RVF_FAIL_AT("%s", #cond);                                                      \
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        rvf_test_checks++;                                                                         \
+        if (!(cond))                                                                               \
+            RVF_FAIL_AT("%s", #cond);                                                              \
     } while (0)
 
-#define CHECK_EQ_INT(a, b)                                                                 \
-    do {                                                                                   \
-        long long va_ = (long long)(a), vb_ = (long long)(b);                              \
-        rvf_test_checks++;                                                                 \
-        if (va_ != vb_)                                                                    \
-            RVF_FAIL_AT("%s == %s: %lld (0x%llx) != %lld (0x%llx)", #a, #b, va_,           \
-                        (unsigned long long)va_, vb_, (unsigned long long)vb_);            \
+#define CHECK_EQ_INT(a, b)                                                                         \
+    do {                                                                                           \
+        long long va_ = (long long)(a), vb_ = (long long)(b);                                      \
+        rvf_test_checks++;                                                                         \
+        if (va_ != vb_)                                                                            \
+            RVF_FAIL_AT("%s == %s: %lld (0x%llx) != %lld (0x%llx)", #a, #b, va_,                   \
+                        (unsigned long long)va_, vb_, (unsigned long long)vb_);                    \
     } while (0)
 
-#define CHECK_EQ_U64(a, b)                                                                 \
-    do {                                                                                   \
-        unsigned long long va_ = (unsigned long long)(a), vb_ = (unsigned long long)(b);   \
-        rvf_test_checks++;                                                                 \
-        if (va_ != vb_)                                                                    \
-            RVF_FAIL_AT("%s == %s: 0x%llx != 0x%llx", #a, #b, va_, vb_);                    \
+#define CHECK_EQ_U64(a, b)                                                                         \
+    do {                                                                                           \
+        unsigned long long va_ = (unsigned long long)(a), vb_ = (unsigned long long)(b);           \
+        rvf_test_checks++;                                                                         \
+        if (va_ != vb_)                                                                            \
+            RVF_FAIL_AT("%s == %s: 0x%llx != 0x%llx", #a, #b, va_, vb_);                           \
     } while (0)
 
 /* Bit-identical floats (NaN equals NaN of the same bits). */
-#define CHECK_EQ_BITS(a, b)                                                                \
-    do {                                                                                   \
-        float fa_ = (a), fb_ = (b);                                                        \
-        rvf_test_checks++;                                                                 \
-        if (memcmp(&fa_, &fb_, sizeof fa_) != 0)                                           \
-            RVF_FAIL_AT("%s == %s bitwise: %.9g != %.9g", #a, #b, (double)fa_, (double)fb_); \
+#define CHECK_EQ_BITS(a, b)                                                                        \
+    do {                                                                                           \
+        float fa_ = (a), fb_ = (b);                                                                \
+        rvf_test_checks++;                                                                         \
+        if (memcmp(&fa_, &fb_, sizeof fa_) != 0)                                                   \
+            RVF_FAIL_AT("%s == %s bitwise: %.9g != %.9g", #a, #b, (double)fa_, (double)fb_);       \
     } while (0)
 
 /* |a - b| <= abs_tol + rel_tol * max(|a|, |b|) */
-#define CHECK_NEAR(a, b, abs_tol, rel_tol)                                                 \
-    do {                                                                                   \
-        double da_ = (double)(a), db_ = (double)(b);                                       \
-        double m_ = fabs(da_) > fabs(db_) ? fabs(da_) : fabs(db_);                         \
-        rvf_test_checks++;                                                                 \
-        if (!(fabs(da_ - db_) <= (abs_tol) + (rel_tol) * m_))                              \
-            RVF_FAIL_AT("%s ~= %s: %.9g vs %.9g (diff %.3g)", #a, #b, da_, db_,            \
-                        fabs(da_ - db_));                                                  \
+#define CHECK_NEAR(a, b, abs_tol, rel_tol)                                                         \
+    do {                                                                                           \
+        double da_ = (double)(a), db_ = (double)(b);                                               \
+        double m_ = fabs(da_) > fabs(db_) ? fabs(da_) : fabs(db_);                                 \
+        rvf_test_checks++;                                                                         \
+        if (!(fabs(da_ - db_) <= (abs_tol) + (rel_tol)*m_))                                        \
+            RVF_FAIL_AT("%s ~= %s: %.9g vs %.9g (diff %.3g)", #a, #b, da_, db_, fabs(da_ - db_));  \
     } while (0)
 
-#define CHECK_MEM(a, b, n)                                                                 \
-    do {                                                                                   \
-        rvf_test_checks++;                                                                 \
-        if (memcmp((a), (b), (n)) != 0) {                                                  \
-            RVF_FAIL_AT("memory %s == %s (%zu bytes)", #a, #b, (size_t)(n));               \
-            rvf_test_hexdump(#a, (a), (n));                                                \
-            rvf_test_hexdump(#b, (b), (n));                                                \
-        }                                                                                  \
+#define CHECK_MEM(a, b, n)                                                                         \
+    do {                                                                                           \
+        rvf_test_checks++;                                                                         \
+        if (memcmp((a), (b), (n)) != 0) {                                                          \
+            RVF_FAIL_AT("memory %s == %s (%zu bytes)", #a, #b, (size_t)(n));                       \
+            rvf_test_hexdump(#a, (a), (n));                                                        \
+            rvf_test_hexdump(#b, (b), (n));                                                        \
+        }                                                                                          \
     } while (0)
 
-#define RVF_TEST_RUN(fn)                                                                   \
-    do {                                                                                   \
-        rvf_test_current = #fn;                                                            \
-        int before_ = rvf_test_failed;                                                     \
-        fn();                                                                              \
-        printf("%s %s\n", rvf_test_failed == before_ ? "ok  " : "FAIL", #fn);             \
+#define RVF_TEST_RUN(fn)                                                                           \
+    do {                                                                                           \
+        rvf_test_current = #fn;                                                                    \
+        int before_ = rvf_test_failed;                                                             \
+        fn();                                                                                      \
+        printf("%s %s\n", rvf_test_failed == before_ ? "ok  " : "FAIL", #fn);                      \
     } while (0)
 
 static inline int rvf_test_finish(void)
@@ -100,7 +99,9 @@ static inline int rvf_test_finish(void)
 }
 
 /* Deterministic xorshift64* generator for test data. */
-typedef struct { uint64_t s; } rvf_test_rng;
+typedef struct {
+    uint64_t s;
+} rvf_test_rng;
 static inline uint64_t rvf_test_next(rvf_test_rng *r)
 {
     r->s ^= r->s >> 12;

@@ -1,8 +1,8 @@
 /* rvf_kernel.h: the RVF compute kernel. Freestanding C11, no libc, no allocation.
  *
  * This header is the manual of the lowest layer. Everything here works on memory the caller owns:
- * no call allocates, keeps a pointer after it returns (except the top-K heap, which uses the storage
- * handed to rvfk_topk_init), or touches a file. The same sources build
+ * no call allocates, keeps a pointer after it returns (except the top-K heap, which uses the
+ * storage handed to rvfk_topk_init), or touches a file. The same sources build
  *   - natively (the runtime links them; SSE4.1/AVX2 variants are picked at run time),
  *   - with Emscripten for the browser runtime (the WASM SIMD128 variant when built with -msimd128),
  *   - with clang --target=wasm32 -nostdlib into the 14-export tile microkernel (kernel/tile/).
@@ -48,16 +48,19 @@ const char *rvf_status_name(rvf_status s);
 /* ---------------------------------------------------------------------------------------------
  * Metrics (RVF-BRIEF §8.1). Smaller is closer for all of them. */
 typedef enum rvf_metric {
-    RVF_METRIC_L2 = 0,      /* squared Euclidean, no square root */
-    RVF_METRIC_IP = 1,      /* -dot(a, b) */
-    RVF_METRIC_COSINE = 2,  /* 1 - dot / sqrt(|a|^2 |b|^2); 1.0 when that root < FLT_EPSILON */
-    RVF_METRIC_HAMMING = 3  /* popcount(a XOR b) over the raw bytes, as a float */
+    RVF_METRIC_L2 = 0,     /* squared Euclidean, no square root */
+    RVF_METRIC_IP = 1,     /* -dot(a, b) */
+    RVF_METRIC_COSINE = 2, /* 1 - dot / sqrt(|a|^2 |b|^2); 1.0 when that root < FLT_EPSILON */
+    RVF_METRIC_HAMMING = 3 /* popcount(a XOR b) over the raw bytes, as a float */
 } rvf_metric;
 
 /* ---------------------------------------------------------------------------------------------
  * Little-endian load/store. File bytes are always read and written with these, never by casting
  * a struct onto bytes (STYLE.md habit 7). They compile to single moves on little-endian targets. */
-static inline uint16_t rvfk_ld_u16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
+static inline uint16_t rvfk_ld_u16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | (p[1] << 8));
+}
 static inline uint32_t rvfk_ld_u32(const uint8_t *p)
 {
     return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
@@ -85,25 +88,37 @@ static inline void rvfk_st_u64(uint8_t *p, uint64_t v)
 }
 static inline float rvfk_ld_f32(const uint8_t *p)
 {
-    union { uint32_t u; float f; } c;
+    union {
+        uint32_t u;
+        float f;
+    } c;
     c.u = rvfk_ld_u32(p);
     return c.f;
 }
 static inline void rvfk_st_f32(uint8_t *p, float f)
 {
-    union { uint32_t u; float f; } c;
+    union {
+        uint32_t u;
+        float f;
+    } c;
     c.f = f;
     rvfk_st_u32(p, c.u);
 }
 static inline uint32_t rvfk_f32_bits(float f)
 {
-    union { uint32_t u; float f; } c;
+    union {
+        uint32_t u;
+        float f;
+    } c;
     c.f = f;
     return c.u;
 }
 static inline float rvfk_bits_f32(uint32_t u)
 {
-    union { uint32_t u; float f; } c;
+    union {
+        uint32_t u;
+        float f;
+    } c;
     c.u = u;
     return c.f;
 }
@@ -131,7 +146,10 @@ void rvfk_f32_to_f16_n(const float *src, uint16_t *dst, size_t n);
  * "123456789" is 0xE3069283. Incremental: crc = rvfk_crc32c_update(crc, part, n) starting from
  * crc = 0 gives the same result as one call over the concatenation. */
 uint32_t rvfk_crc32c_update(uint32_t crc, const void *data, size_t n);
-static inline uint32_t rvfk_crc32c(const void *data, size_t n) { return rvfk_crc32c_update(0, data, n); }
+static inline uint32_t rvfk_crc32c(const void *data, size_t n)
+{
+    return rvfk_crc32c_update(0, data, n);
+}
 
 /* ---------------------------------------------------------------------------------------------
  * Distances, scalar reference (RVF-BRIEF §8.1): computed in f32, accumulated sequentially from
@@ -145,7 +163,8 @@ float rvfk_dist_f32_bf16(rvf_metric m, const float *q, const uint16_t *v, size_t
 /* Both in f16 (the tile's case: an fp16 query against fp16 rows). */
 float rvfk_dist_f16(rvf_metric m, const uint16_t *a, const uint16_t *b, size_t dim);
 /* Query in f32 against scalar-quantized u8 codes, each decoded per §5.5 with min/max[dim].
- * Hamming compares the code bytes with the query's f32 bytes and is not meaningful: it returns NaN. */
+ * Hamming compares the code bytes with the query's f32 bytes and is not meaningful: it returns NaN.
+ */
 float rvfk_dist_f32_sq8(rvf_metric m, const float *q, const uint8_t *codes, const float *min,
                         const float *max, size_t dim);
 /* popcount(a XOR b) over n bytes. */
@@ -153,24 +172,28 @@ uint32_t rvfk_hamming(const uint8_t *a, const uint8_t *b, size_t n);
 
 /* ---------------------------------------------------------------------------------------------
  * Scalar quantization (RVF-BRIEF §5.5). Codes are u8 on disk (VEC dtype 0x04).
- * decode: v = q / 255 * (max - min) + min. encode: q = roundf(clamp((v-min)/(max-min), 0, 1) * 255). */
-void rvfk_sq8_decode(const uint8_t *codes, const float *min, const float *max, size_t dim, float *out);
-void rvfk_sq8_encode(const float *v, const float *min, const float *max, size_t dim, uint8_t *codes);
+ * decode: v = q / 255 * (max - min) + min. encode: q = roundf(clamp((v-min)/(max-min), 0, 1) *
+ * 255). */
+void rvfk_sq8_decode(const uint8_t *codes, const float *min, const float *max, size_t dim,
+                     float *out);
+void rvfk_sq8_encode(const float *v, const float *min, const float *max, size_t dim,
+                     uint8_t *codes);
 
 /* ---------------------------------------------------------------------------------------------
  * Product quantization, asymmetric distance (RVF-BRIEF §5.5). The codebook is f32 [m][k][sub_dim]
  * (the QUANT_SEG layout); the query has m * sub_dim elements.
  * rvfk_pq_table fills table[s * k + c] with the L2 (squared) or IP (-dot) distance between query
  * subspace s and centroid c; other metrics -> RVF_ERR_METRIC_UNSUPPORTED. table_cap is in floats;
- * returns m * k, or RVF_ERR_BUFFER_TOO_SMALL / RVF_ERR_INVALID_ARGUMENT (m, k or sub_dim 0, k > 256).
- * rvfk_pq_adc sums table[s * k + codes[s]] over s; a code >= k adds 0 (as the tile does). */
+ * returns m * k, or RVF_ERR_BUFFER_TOO_SMALL / RVF_ERR_INVALID_ARGUMENT (m, k or sub_dim 0, k >
+ * 256). rvfk_pq_adc sums table[s * k + codes[s]] over s; a code >= k adds 0 (as the tile does). */
 int32_t rvfk_pq_table(rvf_metric m, const float *q, const float *codebook, size_t pq_m, size_t pq_k,
                       size_t sub_dim, float *table, size_t table_cap);
 float rvfk_pq_adc(const float *table, const uint8_t *codes, size_t pq_m, size_t pq_k);
 
 /* ---------------------------------------------------------------------------------------------
  * Bounded top-K (RVF-BRIEF §8.2): keeps the smallest distances, ties broken by ascending id,
- * NaN never enters. Storage is the caller's: `cap` entries. The heap is a max-heap on (dist, id). */
+ * NaN never enters. Storage is the caller's: `cap` entries. The heap is a max-heap on (dist, id).
+ */
 typedef struct rvfk_hit {
     uint64_t id;
     float dist;
@@ -183,7 +206,10 @@ typedef struct rvfk_topk {
 } rvfk_topk;
 
 void rvfk_topk_init(rvfk_topk *t, rvfk_hit *storage, uint32_t cap);
-static inline void rvfk_topk_reset(rvfk_topk *t) { t->size = 0; }
+static inline void rvfk_topk_reset(rvfk_topk *t)
+{
+    t->size = 0;
+}
 /* Offer one candidate with a bound k (<= cap): while size < k it is added; otherwise it replaces
  * the current worst if (dist, id) orders before it. A k smaller than the current size does not
  * shrink the heap (the tile's semantics). Returns true if the candidate was kept. */
@@ -207,9 +233,9 @@ int64_t rvfk_greedy_step(const uint8_t *list, size_t list_len, uint64_t current)
 
 /* ---------------------------------------------------------------------------------------------
  * Segment header (RVF-BRIEF §3.2). 64 bytes, little-endian. */
-#define RVF_SEGMENT_MAGIC 0x52564653u /* bytes 53 46 56 52, "SFVR" */
+#define RVF_SEGMENT_MAGIC       0x52564653u /* bytes 53 46 56 52, "SFVR" */
 #define RVF_SEGMENT_HEADER_SIZE 64u
-#define RVF_SEGMENT_VERSION 1u
+#define RVF_SEGMENT_VERSION     1u
 
 typedef struct rvfk_seg_header {
     uint32_t magic;

@@ -5,11 +5,14 @@
 #include "rvfk_variants.h"
 
 static const rvfk_ops rvfk_scalar_ops = {
-    "scalar",         rvfk_dist_f32, rvfk_dist_f32_f16, rvfk_dist_f16, rvfk_dist_f32_sq8,
-    rvfk_hamming,     rvfk_pq_adc,   rvfk_crc32c_update,
+    "scalar",          rvfk_dist_f32, rvfk_dist_f32_f16, rvfk_dist_f16,
+    rvfk_dist_f32_sq8, rvfk_hamming,  rvfk_pq_adc,       rvfk_crc32c_update,
 };
 
-const rvfk_ops *rvfk_ops_scalar(void) { return &rvfk_scalar_ops; }
+const rvfk_ops *rvfk_ops_scalar(void)
+{
+    return &rvfk_scalar_ops;
+}
 
 static bool rvfk_streq(const char *a, const char *b)
 {

@@ -1,37 +1,38 @@
 /* rvfk_dist_scalar.c: the reference distances of RVF-BRIEF §8.1. Every other variant is tested
  * against these. Sums run in f32 from dimension 0 upward, one element at a time, so the result is
- * the same on every conforming compiler (the kernel builds with -ffp-contract=off: no FMA fusion). */
+ * the same on every conforming compiler (the kernel builds with -ffp-contract=off: no FMA fusion).
+ */
 #include "rvf_deps.h"
 #include "rvf_kernel.h"
 
 #define RVF_NAN __builtin_nanf("")
 
 /* The three sums every metric is made of; `load` converts one element of each side to f32. */
-#define RVF_DIST_BODY(m, dim, QA, QB)                                     \
-    do {                                                                  \
-        float acc = 0.0f, na = 0.0f, nb = 0.0f;                           \
-        switch (m) {                                                      \
-        case RVF_METRIC_L2:                                               \
-            for (size_t i = 0; i < (dim); i++) {                          \
-                float d = (QA) - (QB);                                    \
-                acc += d * d;                                             \
-            }                                                             \
-            return acc;                                                   \
-        case RVF_METRIC_IP:                                               \
-            for (size_t i = 0; i < (dim); i++)                            \
-                acc += (QA) * (QB);                                       \
-            return -acc;                                                  \
-        case RVF_METRIC_COSINE:                                           \
-            for (size_t i = 0; i < (dim); i++) {                          \
-                float x = (QA), y = (QB);                                 \
-                acc += x * y;                                             \
-                na += x * x;                                              \
-                nb += y * y;                                              \
-            }                                                             \
-            return rvfk_cosine_finish(acc, na, nb);                       \
-        default:                                                          \
-            return RVF_NAN;                                               \
-        }                                                                 \
+#define RVF_DIST_BODY(m, dim, QA, QB)                                                              \
+    do {                                                                                           \
+        float acc = 0.0f, na = 0.0f, nb = 0.0f;                                                    \
+        switch (m) {                                                                               \
+        case RVF_METRIC_L2:                                                                        \
+            for (size_t i = 0; i < (dim); i++) {                                                   \
+                float d = (QA) - (QB);                                                             \
+                acc += d * d;                                                                      \
+            }                                                                                      \
+            return acc;                                                                            \
+        case RVF_METRIC_IP:                                                                        \
+            for (size_t i = 0; i < (dim); i++)                                                     \
+                acc += (QA) * (QB);                                                                \
+            return -acc;                                                                           \
+        case RVF_METRIC_COSINE:                                                                    \
+            for (size_t i = 0; i < (dim); i++) {                                                   \
+                float x = (QA), y = (QB);                                                          \
+                acc += x * y;                                                                      \
+                na += x * x;                                                                       \
+                nb += y * y;                                                                       \
+            }                                                                                      \
+            return rvfk_cosine_finish(acc, na, nb);                                                \
+        default:                                                                                   \
+            return RVF_NAN;                                                                        \
+        }                                                                                          \
     } while (0)
 
 static inline float rvfk_cosine_finish(float dot, float na, float nb)
@@ -94,7 +95,8 @@ float rvfk_dist_f32_sq8(rvf_metric m, const float *q, const uint8_t *codes, cons
     RVF_DIST_BODY(m, dim, q[i], rvfk_sq8_value(codes[i], min[i], max[i]));
 }
 
-void rvfk_sq8_decode(const uint8_t *codes, const float *min, const float *max, size_t dim, float *out)
+void rvfk_sq8_decode(const uint8_t *codes, const float *min, const float *max, size_t dim,
+                     float *out)
 {
     for (size_t i = 0; i < dim; i++)
         out[i] = rvfk_sq8_value(codes[i], min[i], max[i]);
@@ -126,7 +128,8 @@ int32_t rvfk_pq_table(rvf_metric m, const float *q, const float *codebook, size_
     for (size_t s = 0; s < pq_m; s++) {
         const float *qs = q + s * sub_dim;
         for (size_t c = 0; c < pq_k; c++)
-            table[s * pq_k + c] = rvfk_dist_f32(m, qs, codebook + (s * pq_k + c) * sub_dim, sub_dim);
+            table[s * pq_k + c] =
+                rvfk_dist_f32(m, qs, codebook + (s * pq_k + c) * sub_dim, sub_dim);
     }
     return (int32_t)(pq_m * pq_k);
 }

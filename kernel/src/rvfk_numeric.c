@@ -72,7 +72,10 @@ uint16_t rvfk_f32_to_f16_trunc(float f)
     return (uint16_t)(s | ((uint32_t)ne << 10) | (m >> 13));
 }
 
-float rvfk_bf16_to_f32(uint16_t h) { return rvfk_bits_f32((uint32_t)h << 16); }
+float rvfk_bf16_to_f32(uint16_t h)
+{
+    return rvfk_bits_f32((uint32_t)h << 16);
+}
 
 uint16_t rvfk_f32_to_bf16(float f)
 {

@@ -4,8 +4,8 @@
 const char *rvf_status_name(rvf_status s)
 {
     switch (s) {
-#define X(name, value, msg) \
-    case (value):           \
+#define X(name, value, msg)                                                                        \
+    case (value):                                                                                  \
         return #name;
 #include "rvf_status.def"
 #undef X
@@ -17,8 +17,8 @@ const char *rvf_status_name(rvf_status s)
 const char *rvf_strerror(rvf_status s)
 {
     switch (s) {
-#define X(name, value, msg) \
-    case (value):           \
+#define X(name, value, msg)                                                                        \
+    case (value):                                                                                  \
         return msg;
 #include "rvf_status.def"
 #undef X

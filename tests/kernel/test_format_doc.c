@@ -12,21 +12,36 @@ static const char *doc_path;
 static void set_field(rvfk_seg_header *h, const char *name, int *known)
 {
     *known = 1;
-    if (!strcmp(name, "magic")) h->magic = 0xFFFFFFFFu;
-    else if (!strcmp(name, "version")) h->version = 0xFF;
-    else if (!strcmp(name, "seg_type")) h->seg_type = 0xFF;
-    else if (!strcmp(name, "flags")) h->flags = 0xFFFF;
-    else if (!strcmp(name, "segment_id")) h->segment_id = ~0ull;
-    else if (!strcmp(name, "payload_length")) h->payload_length = ~0ull;
-    else if (!strcmp(name, "timestamp_ns")) h->timestamp_ns = ~0ull;
-    else if (!strcmp(name, "checksum_algo")) h->checksum_algo = 0xFF;
-    else if (!strcmp(name, "compression")) h->compression = 0xFF;
-    else if (!strcmp(name, "reserved_0")) h->reserved_0 = 0xFFFF;
-    else if (!strcmp(name, "reserved_1")) h->reserved_1 = 0xFFFFFFFFu;
-    else if (!strcmp(name, "content_hash")) memset(h->content_hash, 0xFF, 16);
-    else if (!strcmp(name, "uncompressed_len")) h->uncompressed_len = 0xFFFFFFFFu;
-    else if (!strcmp(name, "alignment_pad")) h->alignment_pad = 0xFFFFFFFFu;
-    else *known = 0;
+    if (!strcmp(name, "magic"))
+        h->magic = 0xFFFFFFFFu;
+    else if (!strcmp(name, "version"))
+        h->version = 0xFF;
+    else if (!strcmp(name, "seg_type"))
+        h->seg_type = 0xFF;
+    else if (!strcmp(name, "flags"))
+        h->flags = 0xFFFF;
+    else if (!strcmp(name, "segment_id"))
+        h->segment_id = ~0ull;
+    else if (!strcmp(name, "payload_length"))
+        h->payload_length = ~0ull;
+    else if (!strcmp(name, "timestamp_ns"))
+        h->timestamp_ns = ~0ull;
+    else if (!strcmp(name, "checksum_algo"))
+        h->checksum_algo = 0xFF;
+    else if (!strcmp(name, "compression"))
+        h->compression = 0xFF;
+    else if (!strcmp(name, "reserved_0"))
+        h->reserved_0 = 0xFFFF;
+    else if (!strcmp(name, "reserved_1"))
+        h->reserved_1 = 0xFFFFFFFFu;
+    else if (!strcmp(name, "content_hash"))
+        memset(h->content_hash, 0xFF, 16);
+    else if (!strcmp(name, "uncompressed_len"))
+        h->uncompressed_len = 0xFFFFFFFFu;
+    else if (!strcmp(name, "alignment_pad"))
+        h->alignment_pad = 0xFFFFFFFFu;
+    else
+        *known = 0;
 }
 
 static void test_segment_header_table(void)

@@ -43,11 +43,23 @@ static void test_crc32c(void)
 
 static void test_f16(void)
 {
-    struct { uint16_t h; float f; } kat[] = {
-        {0x0000, 0.0f}, {0x8000, -0.0f}, {0x3C00, 1.0f}, {0xBC00, -1.0f}, {0x4000, 2.0f},
-        {0x3555, 0.333251953125f}, {0x7BFF, 65504.0f}, {0x0400, 6.103515625e-05f},
-        {0x0001, 5.9604644775390625e-08f}, {0x03FF, 6.097555160522461e-05f},
-        {0x8001, -5.9604644775390625e-08f}, {0x7C00, INFINITY}, {0xFC00, -INFINITY},
+    struct {
+        uint16_t h;
+        float f;
+    } kat[] = {
+        {0x0000, 0.0f},
+        {0x8000, -0.0f},
+        {0x3C00, 1.0f},
+        {0xBC00, -1.0f},
+        {0x4000, 2.0f},
+        {0x3555, 0.333251953125f},
+        {0x7BFF, 65504.0f},
+        {0x0400, 6.103515625e-05f},
+        {0x0001, 5.9604644775390625e-08f},
+        {0x03FF, 6.097555160522461e-05f},
+        {0x8001, -5.9604644775390625e-08f},
+        {0x7C00, INFINITY},
+        {0xFC00, -INFINITY},
     };
     for (size_t i = 0; i < sizeof kat / sizeof kat[0]; i++) {
         CHECK_EQ_BITS(rvfk_f16_to_f32(kat[i].h), kat[i].f);
