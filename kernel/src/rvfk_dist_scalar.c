@@ -4,6 +4,7 @@
  */
 #include "rvf_deps.h"
 #include "rvf_kernel.h"
+#include "rvfk_variants.h"
 
 #define RVF_NAN __builtin_nanf("")
 
@@ -141,4 +142,29 @@ float rvfk_pq_adc(const float *table, const uint8_t *codes, size_t pq_m, size_t 
         if (codes[s] < pq_k)
             acc += table[s * pq_k + codes[s]];
     return acc;
+}
+
+/* The SIMD variants' pq_adc: four independent chains instead of one dependent sum (a gather
+ * measured slower even with AVX2). Plain C, so every variant shares it; its rounding differs from
+ * rvfk_pq_adc's sequential sum within kernel/SIMD.md's tolerance. */
+float rvfk_pq_adc_chains(const float *table, const uint8_t *codes, size_t pq_m, size_t pq_k)
+{
+    float t0 = 0.0f, t1 = 0.0f, t2 = 0.0f, t3 = 0.0f, t = 0.0f;
+    size_t s = 0;
+    for (; s + 4 <= pq_m; s += 4) {
+        const float *r = table + s * pq_k;
+        uint8_t c0 = codes[s], c1 = codes[s + 1], c2 = codes[s + 2], c3 = codes[s + 3];
+        if (c0 < pq_k)
+            t0 += r[c0];
+        if (c1 < pq_k)
+            t1 += r[pq_k + c1];
+        if (c2 < pq_k)
+            t2 += r[2 * pq_k + c2];
+        if (c3 < pq_k)
+            t3 += r[3 * pq_k + c3];
+    }
+    for (; s < pq_m; s++)
+        if (codes[s] < pq_k)
+            t += table[s * pq_k + codes[s]];
+    return ((t0 + t1) + (t2 + t3)) + t;
 }

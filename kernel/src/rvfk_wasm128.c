@@ -264,27 +264,6 @@ static float rvfk_wasm128_dist_f32_sq8(rvf_metric m, const float *q, const uint8
 }
 
 /* No gather in SIMD128: four independent scalar chains instead of one. */
-static float rvfk_wasm128_pq_adc(const float *table, const uint8_t *codes, size_t pq_m, size_t pq_k)
-{
-    float t0 = 0.0f, t1 = 0.0f, t2 = 0.0f, t3 = 0.0f, t = 0.0f;
-    size_t s = 0;
-    for (; s + 4 <= pq_m; s += 4) {
-        const float *r = table + s * pq_k;
-        uint8_t c0 = codes[s], c1 = codes[s + 1], c2 = codes[s + 2], c3 = codes[s + 3];
-        if (c0 < pq_k)
-            t0 += r[c0];
-        if (c1 < pq_k)
-            t1 += r[pq_k + c1];
-        if (c2 < pq_k)
-            t2 += r[2 * pq_k + c2];
-        if (c3 < pq_k)
-            t3 += r[3 * pq_k + c3];
-    }
-    for (; s < pq_m; s++)
-        if (codes[s] < pq_k)
-            t += table[s * pq_k + codes[s]];
-    return ((t0 + t1) + (t2 + t3)) + t;
-}
 
 const rvfk_ops rvfk_wasm128_ops = {
     "wasm128",
@@ -293,7 +272,7 @@ const rvfk_ops rvfk_wasm128_ops = {
     rvfk_wasm128_dist_f16,
     rvfk_wasm128_dist_f32_sq8,
     rvfk_wasm128_hamming,
-    rvfk_wasm128_pq_adc,
+    rvfk_pq_adc_chains,
     rvfk_crc32c_update, /* no CRC instruction in wasm: the scalar table code */
 };
 

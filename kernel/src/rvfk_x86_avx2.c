@@ -285,53 +285,6 @@ static float rvfk_avx2_dist_f32_sq8(rvf_metric m, const float *q, const uint8_t 
 /* Four independent scalar chains. A masked vgatherdps (eight subspaces per gather) was measured
  * slower than this on a CPU with the gather microcode mitigation (GDS), and so were eight chains
  * kept in an array. */
-static float rvfk_avx2_pq_adc(const float *table, const uint8_t *codes, size_t pq_m, size_t pq_k)
-{
-    float t0 = 0.0f, t1 = 0.0f, t2 = 0.0f, t3 = 0.0f, t = 0.0f;
-    size_t s = 0;
-    for (; s + 4 <= pq_m; s += 4) {
-        const float *r = table + s * pq_k;
-        uint8_t c0 = codes[s], c1 = codes[s + 1], c2 = codes[s + 2], c3 = codes[s + 3];
-        if (c0 < pq_k)
-            t0 += r[c0];
-        if (c1 < pq_k)
-            t1 += r[pq_k + c1];
-        if (c2 < pq_k)
-            t2 += r[2 * pq_k + c2];
-        if (c3 < pq_k)
-            t3 += r[3 * pq_k + c3];
-    }
-    for (; s < pq_m; s++)
-        if (codes[s] < pq_k)
-            t += table[s * pq_k + codes[s]];
-    return ((t0 + t1) + (t2 + t3)) + t;
-}
-
-static uint32_t rvfk_avx2_crc32c_update(uint32_t crc, const void *data, size_t n)
-{
-    const uint8_t *p = (const uint8_t *)data;
-    uint32_t c = ~crc;
-    for (; n && ((uintptr_t)p & 7u); n--)
-        c = _mm_crc32_u8(c, *p++);
-#if defined(__x86_64__)
-    uint64_t c64 = c;
-    for (; n >= 32; n -= 32, p += 32) {
-        c64 = _mm_crc32_u64(c64, rvfk_ld_u64(p));
-        c64 = _mm_crc32_u64(c64, rvfk_ld_u64(p + 8));
-        c64 = _mm_crc32_u64(c64, rvfk_ld_u64(p + 16));
-        c64 = _mm_crc32_u64(c64, rvfk_ld_u64(p + 24));
-    }
-    for (; n >= 8; n -= 8, p += 8)
-        c64 = _mm_crc32_u64(c64, rvfk_ld_u64(p));
-    c = (uint32_t)c64;
-#else
-    for (; n >= 4; n -= 4, p += 4)
-        c = _mm_crc32_u32(c, rvfk_ld_u32(p));
-#endif
-    for (; n; n--)
-        c = _mm_crc32_u8(c, *p++);
-    return ~c;
-}
 
 const rvfk_ops rvfk_avx2_ops = {
     "avx2",
@@ -340,8 +293,8 @@ const rvfk_ops rvfk_avx2_ops = {
     rvfk_avx2_dist_f16,
     rvfk_avx2_dist_f32_sq8,
     rvfk_avx2_hamming,
-    rvfk_avx2_pq_adc,
-    rvfk_avx2_crc32c_update,
+    rvfk_pq_adc_chains,
+    rvfk_x86_crc32c_update,
 };
 
 #else
