@@ -73,16 +73,17 @@ static struct {
     uint32_t cb_clean; /* the same for the PQ codebook */
     uint32_t pq_ok;    /* 1: the PQ table at 0xC000 is current; 2: pq_x too */
 } st;
-#define PQX_S 64u
-static float pq_x[PQX_S * 256]; /* the PQ table, 256 entries per subspace (rvf_pq_distances) */
+/* The PQ table with one more entry per subspace, 0.0, that codes >= k index (rvf_pq_distances). */
+static float pq_x[2u * RVF_TILE_PQ_MAX_ENTRIES]; /* m (k + 1) <= 2 m k */
 
 static rvfk_hit heap_store[RVF_TILE_MAX_K];
 static rvfk_topk heap = {heap_store, RVF_TILE_MAX_K, 0};
 static rvfk_hit heap_sorted[RVF_TILE_MAX_K];
 
-/* Staging: the query in f32, and one pass of 16 rows x DT dims with rows in lanes. */
-#define QSTAGE_N ((TILE_MEM_SIZE - RVF_TILE_QUERY_OFF) / 2u + 16u)
-static v_f32 qstage[QSTAGE_N / 4];
+/* Staging: DT query dims in f32, and one pass of 16 rows x DT dims with rows in lanes. Both are
+ * per-chunk, so the module's own memory stays within the two wasm pages its 72 KB tile memory
+ * needs anyway (kernel/ABI.md, Memory footprint). */
+static v_f32 qstage[(DT + 8u) / 4u];
 static v_f32 stage[(DT + 16u) * 4u];
 
 static inline uint32_t cfg(uint32_t off)
@@ -321,23 +322,36 @@ static void stage_rows(uint32_t dtype, const uint8_t *blk, uint32_t rowb, uint32
     }
 }
 
+/* Query dims d0 .. d0+nd (q points at d0) into qstage as f32. */
+static void stage_query(const uint8_t *q, uint32_t nd)
+{
+    for (uint32_t d = 0; d < nd; d += 8) {
+        v_i16 h = (v_i16)ld16(q + 2 * d);
+        qstage[d / 4] = F16_LO(h);
+        qstage[d / 4 + 1] = F16_HI(h);
+    }
+    f16_fixup(qstage, (nd + 3) / 4);
+}
+
 /* Metrics 0-2 for count rows of `dtype` against the fp16 query q (dim dims). fix: f16 rows may
  * hold Inf/NaN. */
 static void dist_rows(uint32_t metric, uint32_t dtype, const uint8_t *q, const uint8_t *blk,
                       uint32_t dim, uint32_t count, uint8_t *out, uint32_t fix)
 {
     uint32_t rowb = dim * elem_size(dtype);
-    for (uint32_t d = 0; d < dim; d += 8) {
-        v_i16 h = (v_i16)ld16(q + 2 * d);
-        qstage[d / 4] = F16_LO(h);
-        qstage[d / 4 + 1] = F16_HI(h);
-    }
-    f16_fixup(qstage, (dim + 3) / 4);
-    const float *qf = (const float *)qstage;
-    float qq = 0.0f;
+    const float *qs = (const float *)qstage;
+    float qq = 0.0f; /* |q|^2, summed in dimension order across the chunks */
     if (metric == RVF_TILE_METRIC_COSINE)
-        for (uint32_t d = 0; d < dim; d++)
-            qq += qf[d] * qf[d];
+        for (uint32_t d0 = 0; d0 < dim; d0 += DT) {
+            uint32_t nd = dim - d0 < DT ? dim - d0 : DT;
+            stage_query(q + 2 * d0, nd);
+            for (uint32_t j = 0; j < nd; j++)
+                qq += qs[j] * qs[j];
+        }
+    /* One chunk (dim <= DT, the usual case): the query is staged once for all rows. */
+    bool one_chunk = dim <= DT;
+    if (one_chunk)
+        stage_query(q, dim);
     v_f32 nq = sqrt_approx(splat(qq));
 
     for (uint32_t i = 0; i < count; i += 16) {
@@ -345,7 +359,8 @@ static void dist_rows(uint32_t metric, uint32_t dtype, const uint8_t *q, const u
         for (uint32_t d0 = 0; d0 < dim; d0 += DT) {
             uint32_t nd = dim - d0 < DT ? dim - d0 : DT;
             stage_rows(dtype, blk, rowb, i, count - 1, d0, nd, fix && dtype == RVF_TILE_DTYPE_F16);
-            const float *qs = qf + d0;
+            if (!one_chunk)
+                stage_query(q + 2 * d0, nd);
             const v_f32 *s = stage;
             if (metric == RVF_TILE_METRIC_L2) {
                 for (uint32_t j = 0; j < nd; j++, s += 4) {
@@ -616,51 +631,52 @@ int32_t rvf_pq_distances(int32_t codes_ptr, int32_t count, int32_t result_ptr)
     uint8_t *table = SCR + RVF_TILE_PQ_TABLE_OFF;
     /* The table depends on the query, dim, m, k, the codebook and the mode: it is rebuilt after
      * any export that can change them (st.pq_ok 0), the same bytes the reference rebuilds. */
-    if (!st.pq_ok)
+    if (!st.pq_ok) {
         for (uint32_t s = 0; s < m; s++)
             dist_rows(RVF_TILE_METRIC_L2, RVF_TILE_DTYPE_F16, DATA + qoff + s * sub * 2,
                       SCR + RVF_TILE_PQ_CODEBOOK_OFF + s * k * sub * 2, sub, k, table + s * k * 4,
                       mk * sub * 2 > st.cb_clean);
+        /* A NaN's sign and payload depend on the engine (kernel/ABI.md, Conventions). The table
+         * stays in tile memory, where a configuration can make Hamming rows read its raw bytes:
+         * one canonical NaN keeps those reads deterministic. */
+        for (uint32_t x = 0; x < mk; x++)
+            if (rvfk_ld_f32(table + 4 * x) != rvfk_ld_f32(table + 4 * x))
+                rvfk_st_u32(table + 4 * x, 0x7FC00000u);
+    }
     uint32_t n = (uint32_t)count;
     const uint8_t *codes = HOST(codes_ptr, (uint64_t)n * m);
     uint8_t *out = HOST(result_ptr, (uint64_t)n * 4);
-    /* The sums read a private copy of the table with 256 entries per subspace, 0 for codes >= k
-     * (no test in the inner loop), PQX_S subspaces at a time, carried over in out[] between
-     * passes. Four vectors at a time, each summed in s order. Adding +0.0 for a code >= k leaves
-     * a sum unchanged: it starts at +0 and only gains entries >= +0, so it is never -0. */
-    for (uint32_t s0 = 0; s0 < m; s0 += PQX_S) {
-        uint32_t sm = m - s0 < PQX_S ? m - s0 : PQX_S;
-        if (st.pq_ok < 2)
-            for (uint32_t x = 0; x < sm * 256; x++) {
-                uint32_t s = s0 + x / 256, c = x % 256;
-                pq_x[x] = c < k ? rvfk_ld_f32(table + (s * k + c) * 4) : 0.0f;
-            }
-        for (uint32_t i = 0; i < n; i += 4) {
-            uint32_t i1 = i + 1 < n ? i + 1 : i, i2 = i + 2 < n ? i + 2 : i,
-                     i3 = i + 3 < n ? i + 3 : i;
-            const uint8_t *c0 = codes + i * m + s0, *c1 = codes + i1 * m + s0;
-            const uint8_t *c2 = codes + i2 * m + s0, *c3 = codes + i3 * m + s0;
-            float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
-            if (s0) {
-                a0 = rvfk_ld_f32(out + 4 * i);
-                a1 = rvfk_ld_f32(out + 4 * i1);
-                a2 = rvfk_ld_f32(out + 4 * i2);
-                a3 = rvfk_ld_f32(out + 4 * i3);
-            }
-            for (uint32_t s = 0; s < sm; s++) {
-                const float *x = pq_x + s * 256;
-                a0 += x[c0[s]];
-                a1 += x[c1[s]];
-                a2 += x[c2[s]];
-                a3 += x[c3[s]];
-            }
-            v_f32 f = {a0, a1, a2, a3};
-            if (n - i >= 4)
-                st16(out + 4 * i, f);
-            else
-                RVF_MEMCPY(out + 4 * i, &f, (n - i) * 4);
+    /* The sums read a private copy of the table with k + 1 entries per subspace, the last 0.0,
+     * which a code >= k selects (a select, no branch, in the inner loop). Four vectors at a
+     * time, each summed in s order. Adding +0.0 for a code >= k leaves a sum unchanged: it
+     * starts at +0 and only gains entries >= +0, so it is never -0. */
+    uint32_t kx = k + 1;
+    if (st.pq_ok < 2) {
+        for (uint32_t s = 0; s < m; s++) {
+            for (uint32_t c = 0; c < k; c++)
+                pq_x[s * kx + c] = rvfk_ld_f32(table + (s * k + c) * 4);
+            pq_x[s * kx + k] = 0.0f;
         }
-        st.pq_ok = m <= PQX_S ? 2 : 1; /* one pass: the copy stays valid with the table */
+        st.pq_ok = 2;
+    }
+    for (uint32_t i = 0; i < n; i += 4) {
+        uint32_t i1 = i + 1 < n ? i + 1 : i, i2 = i + 2 < n ? i + 2 : i, i3 = i + 3 < n ? i + 3 : i;
+        const uint8_t *c0 = codes + i * m, *c1 = codes + i1 * m;
+        const uint8_t *c2 = codes + i2 * m, *c3 = codes + i3 * m;
+        float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
+        const float *x = pq_x;
+        for (uint32_t s = 0; s < m; s++, x += kx) {
+            uint32_t x0 = c0[s], x1 = c1[s], x2 = c2[s], x3 = c3[s];
+            a0 += x[x0 < k ? x0 : k];
+            a1 += x[x1 < k ? x1 : k];
+            a2 += x[x2 < k ? x2 : k];
+            a3 += x[x3 < k ? x3 : k];
+        }
+        v_f32 f = {a0, a1, a2, a3};
+        if (n - i >= 4)
+            st16(out + 4 * i, f);
+        else
+            RVF_MEMCPY(out + 4 * i, &f, (n - i) * 4);
     }
     return count;
 }

@@ -58,6 +58,7 @@ const I64 = { rvf_load_neighbors: [0], rvf_greedy_step: [0] };
 let memSize = 0, e = null, base = 0, u8 = null;
 let seqs = 0, calls = 0, outputs = 0, nanOnly = 0, failures = 0, lastCall = '';
 const perExport = {};
+let hostDependent = 0;
 const fail = (msg) => {
   failures++;
   if (failures <= 15) console.log(`MISMATCH seq ${seqs - 1}: ${msg}`);
@@ -101,6 +102,10 @@ for (const line of lines) {
       break;
     }
     case 'O': {
+      if (f[3] === 'x') { // depends on where the host's memory starts (tile_trace.c): not compared
+        hostDependent++;
+        break;
+      }
       const addr = base + Number(f[1]), len = Number(f[2]), floats = f[3] === 'f';
       const want = Buffer.from(f[4], 'hex'), got = Buffer.from(u8.buffer, addr, len);
       outputs++;
@@ -126,7 +131,7 @@ for (const line of lines) {
 
 console.log(`tile differential test: ${seqs} sequences, ${calls} calls, ${outputs} output buffers compared (wasm vs native)`);
 for (const [k, [n, ok]] of Object.entries(perExport).sort()) console.log(`  ${k.padEnd(22)} ${String(n).padStart(5)} calls, ${String(ok).padStart(5)} returned >= 0`);
-console.log(`  (${nanOnly} f32 output buffers differed only in the bits of NaN results)`);
+console.log(`  (${nanOnly} f32 output buffers differed only in the bits of NaN results; ${hostDependent} Hamming outputs over a stored host address not compared)`);
 if (!seqs || !calls) {
   console.log('FAIL: empty trace');
   process.exit(1);
