@@ -4,9 +4,8 @@
  */
 #include "rvf_deps.h"
 #include "rvf_kernel.h"
+#include "rvfk_dist_common.h"
 #include "rvfk_variants.h"
-
-#define RVF_NAN __builtin_nanf("")
 
 /* The three sums every metric is made of; `load` converts one element of each side to f32. */
 #define RVF_DIST_BODY(m, dim, QA, QB)                                                              \
@@ -32,17 +31,9 @@
             }                                                                                      \
             return rvfk_cosine_finish(acc, na, nb);                                                \
         default:                                                                                   \
-            return RVF_NAN;                                                                        \
+            return RVFK_NANF;                                                                      \
         }                                                                                          \
     } while (0)
-
-static inline float rvfk_cosine_finish(float dot, float na, float nb)
-{
-    float denom = rvfk_sqrtf(na * nb);
-    if (!(denom >= RVF_FLT_EPSILON)) /* also catches NaN */
-        return 1.0f;
-    return 1.0f - dot / denom;
-}
 
 uint32_t rvfk_hamming(const uint8_t *a, const uint8_t *b, size_t n)
 {
@@ -65,14 +56,14 @@ float rvfk_dist_f32(rvf_metric m, const float *a, const float *b, size_t dim)
 float rvfk_dist_f32_f16(rvf_metric m, const float *q, const uint16_t *v, size_t dim)
 {
     if (m == RVF_METRIC_HAMMING)
-        return RVF_NAN; /* the two sides have different byte widths */
+        return RVFK_NANF; /* the two sides have different byte widths */
     RVF_DIST_BODY(m, dim, q[i], rvfk_f16_to_f32(v[i]));
 }
 
 float rvfk_dist_f32_bf16(rvf_metric m, const float *q, const uint16_t *v, size_t dim)
 {
     if (m == RVF_METRIC_HAMMING)
-        return RVF_NAN;
+        return RVFK_NANF;
     RVF_DIST_BODY(m, dim, q[i], rvfk_bf16_to_f32(v[i]));
 }
 
@@ -92,7 +83,7 @@ float rvfk_dist_f32_sq8(rvf_metric m, const float *q, const uint8_t *codes, cons
                         const float *max, size_t dim)
 {
     if (m == RVF_METRIC_HAMMING)
-        return RVF_NAN;
+        return RVFK_NANF;
     RVF_DIST_BODY(m, dim, q[i], rvfk_sq8_value(codes[i], min[i], max[i]));
 }
 

@@ -17,15 +17,11 @@
  *     stays the scalar table code. */
 #include "rvf_deps.h"
 #include "rvf_kernel.h"
+#include "rvfk_dist_common.h"
 #include "rvfk_variants.h"
 
 #if RVFK_HAVE_WASM128
 #include <wasm_simd128.h>
-
-#define RVFK_AI   static inline __attribute__((always_inline))
-#define RVFK_NANF __builtin_nanf("")
-
-enum { KF32 = 0, KF16 = 1, KSQ8 = 2 };
 
 /* Lanes k >= 4 - rem all-ones: load(rvfk_wasm128_tail + rem), rem in 1..3. */
 static const int32_t rvfk_wasm128_tail[8] = {0, 0, 0, 0, -1, -1, -1, -1};
@@ -54,14 +50,6 @@ RVFK_AI v128_t h2f(v128_t h)
     return wasm_v128_or(o, sign);
 }
 
-static inline float rvfk_wasm128_cosine_finish(float dot, float na, float nb)
-{
-    float denom = wasm_f32x4_extract_lane(wasm_f32x4_sqrt(wasm_f32x4_splat(na * nb)), 0);
-    if (!(denom >= RVF_FLT_EPSILON)) /* also catches NaN */
-        return 1.0f;
-    return 1.0f - dot / denom;
-}
-
 RVFK_AI v128_t lda(int ka, const float *a32, const uint16_t *a16, size_t i)
 {
     if (ka == KF32)
@@ -83,21 +71,6 @@ RVFK_AI v128_t ldb(int kb, const float *b32, const uint16_t *b16, const uint8_t 
     return wasm_f32x4_add(wasm_f32x4_mul(q, wasm_f32x4_sub(hi, lo)), lo);
 }
 
-RVFK_AI float sa(int ka, const float *a32, const uint16_t *a16, size_t i)
-{
-    return ka == KF32 ? a32[i] : rvfk_f16_to_f32(a16[i]);
-}
-
-RVFK_AI float sb(int kb, const float *b32, const uint16_t *b16, const uint8_t *b8, const float *mn,
-                 const float *mx, size_t i)
-{
-    if (kb == KF32)
-        return b32[i];
-    if (kb == KF16)
-        return rvfk_f16_to_f32(b16[i]);
-    return (float)b8[i] / 255.0f * (mx[i] - mn[i]) + mn[i];
-}
-
 #define ADD wasm_f32x4_add
 #define MUL wasm_f32x4_mul
 #define SUB wasm_f32x4_sub
@@ -108,30 +81,11 @@ RVFK_AI float dist_core(rvf_metric m, int ka, int kb, const float *a32, const ui
 {
 #define LA(i) lda(ka, a32, a16, (i))
 #define LB(i) ldb(kb, b32, b16, b8, mn, mx, (i))
-#define SA(i) sa(ka, a32, a16, (i))
-#define SB(i) sb(kb, b32, b16, b8, mn, mx, (i))
     size_t i = 0;
     if (m != RVF_METRIC_L2 && m != RVF_METRIC_IP && m != RVF_METRIC_COSINE)
         return RVFK_NANF;
-    if (dim < 4) { /* the reference formula, bit for bit */
-        float acc = 0.0f, na = 0.0f, nb = 0.0f;
-        for (; i < dim; i++) {
-            float x = SA(i), y = SB(i);
-            if (m == RVF_METRIC_L2) {
-                float d = x - y;
-                acc += d * d;
-            } else {
-                acc += x * y;
-                na += x * x;
-                nb += y * y;
-            }
-        }
-        if (m == RVF_METRIC_L2)
-            return acc;
-        if (m == RVF_METRIC_IP)
-            return -acc;
-        return rvfk_wasm128_cosine_finish(acc, na, nb);
-    }
+    if (dim < 4) /* the reference formula, bit for bit */
+        return rvfk_dist_short(m, ka, kb, a32, a16, b32, b16, b8, mn, mx, dim);
     const v128_t z = wasm_f32x4_splat(0.0f);
     const size_t rem = dim & 3;
     const size_t j = dim - 4; /* start of the overlapping last block */
@@ -196,11 +150,9 @@ RVFK_AI float dist_core(rvf_metric m, int ka, int kb, const float *a32, const ui
         a1 = ADD(a1, MUL(x, x));
         b1 = ADD(b1, MUL(y, y));
     }
-    return rvfk_wasm128_cosine_finish(hsum(ADD(d0, d1)), hsum(ADD(a0, a1)), hsum(ADD(b0, b1)));
+    return rvfk_cosine_finish(hsum(ADD(d0, d1)), hsum(ADD(a0, a1)), hsum(ADD(b0, b1)));
 #undef LA
 #undef LB
-#undef SA
-#undef SB
 }
 
 static uint32_t rvfk_wasm128_hamming(const uint8_t *a, const uint8_t *b, size_t n)

@@ -18,16 +18,12 @@
  *     without FMA. Only the sums are reassociated. */
 #include "rvf_deps.h"
 #include "rvf_kernel.h"
+#include "rvfk_dist_common.h"
 #include "rvfk_variants.h"
 
 #if RVFK_HAVE_X86
 #include <cpuid.h>
 #include <immintrin.h>
-
-#define RVFK_AI   static inline __attribute__((always_inline))
-#define RVFK_NANF __builtin_nanf("")
-
-enum { KF32 = 0, KF16 = 1, KSQ8 = 2 };
 
 bool rvfk_x86_has_avx2(void)
 {
@@ -65,14 +61,6 @@ RVFK_AI float hsum256(__m256 v)
     return _mm_cvtss_f32(x);
 }
 
-static inline float rvfk_avx2_cosine_finish(float dot, float na, float nb)
-{
-    float denom = _mm_cvtss_f32(_mm_sqrt_ss(_mm_set_ss(na * nb)));
-    if (!(denom >= RVF_FLT_EPSILON)) /* also catches NaN */
-        return 1.0f;
-    return 1.0f - dot / denom;
-}
-
 /* Eight elements of one side, widened to f32. */
 RVFK_AI __m256 lda(int ka, const float *a32, const uint16_t *a16, size_t i)
 {
@@ -98,21 +86,6 @@ RVFK_AI __m256 ldb(int kb, const float *b32, const uint16_t *b16, const uint8_t 
     return _mm256_add_ps(_mm256_mul_ps(r, _mm256_sub_ps(hi, lo)), lo);
 }
 
-RVFK_AI float sa(int ka, const float *a32, const uint16_t *a16, size_t i)
-{
-    return ka == KF32 ? a32[i] : rvfk_f16_to_f32(a16[i]);
-}
-
-RVFK_AI float sb(int kb, const float *b32, const uint16_t *b16, const uint8_t *b8, const float *mn,
-                 const float *mx, size_t i)
-{
-    if (kb == KF32)
-        return b32[i];
-    if (kb == KF16)
-        return rvfk_f16_to_f32(b16[i]);
-    return (float)b8[i] / 255.0f * (mx[i] - mn[i]) + mn[i];
-}
-
 /* The one distance body; every public function calls it with constant kinds, so it is
  * specialised at compile time. */
 RVFK_AI float dist_core(rvf_metric m, int ka, int kb, const float *a32, const uint16_t *a16,
@@ -121,30 +94,11 @@ RVFK_AI float dist_core(rvf_metric m, int ka, int kb, const float *a32, const ui
 {
 #define LA(i) lda(ka, a32, a16, (i))
 #define LB(i) ldb(kb, b32, b16, b8, mn, mx, (i))
-#define SA(i) sa(ka, a32, a16, (i))
-#define SB(i) sb(kb, b32, b16, b8, mn, mx, (i))
     size_t i = 0;
     if (m != RVF_METRIC_L2 && m != RVF_METRIC_IP && m != RVF_METRIC_COSINE)
         return RVFK_NANF;
-    if (dim < 8) { /* the reference formula, bit for bit */
-        float acc = 0.0f, na = 0.0f, nb = 0.0f;
-        for (; i < dim; i++) {
-            float x = SA(i), y = SB(i);
-            if (m == RVF_METRIC_L2) {
-                float d = x - y;
-                acc += d * d;
-            } else {
-                acc += x * y;
-                na += x * x;
-                nb += y * y;
-            }
-        }
-        if (m == RVF_METRIC_L2)
-            return acc;
-        if (m == RVF_METRIC_IP)
-            return -acc;
-        return rvfk_avx2_cosine_finish(acc, na, nb);
-    }
+    if (dim < 8) /* the reference formula, bit for bit */
+        return rvfk_dist_short(m, ka, kb, a32, a16, b32, b16, b8, mn, mx, dim);
     const __m256 z = _mm256_setzero_ps();
     const size_t rem = dim & 7;
     const size_t j = dim - 8; /* start of the overlapping last block */
@@ -210,12 +164,10 @@ RVFK_AI float dist_core(rvf_metric m, int ka, int kb, const float *a32, const ui
         a1 = _mm256_fmadd_ps(x, x, a1);
         b1 = _mm256_fmadd_ps(y, y, b1);
     }
-    return rvfk_avx2_cosine_finish(hsum256(_mm256_add_ps(d0, d1)), hsum256(_mm256_add_ps(a0, a1)),
-                                   hsum256(_mm256_add_ps(b0, b1)));
+    return rvfk_cosine_finish(hsum256(_mm256_add_ps(d0, d1)), hsum256(_mm256_add_ps(a0, a1)),
+                              hsum256(_mm256_add_ps(b0, b1)));
 #undef LA
 #undef LB
-#undef SA
-#undef SB
 }
 
 static uint32_t rvfk_avx2_hamming(const uint8_t *a, const uint8_t *b, size_t n)

@@ -18,15 +18,11 @@
  *     are bit-identical; only the sums are reassociated. */
 #include "rvf_deps.h"
 #include "rvf_kernel.h"
+#include "rvfk_dist_common.h"
 #include "rvfk_variants.h"
 
 #if RVFK_HAVE_X86
 #include <immintrin.h>
-
-#define RVFK_AI   static inline __attribute__((always_inline))
-#define RVFK_NANF __builtin_nanf("")
-
-enum { KF32 = 0, KF16 = 1, KSQ8 = 2 };
 
 bool rvfk_x86_has_sse41(void)
 {
@@ -72,14 +68,6 @@ RVFK_AI __m128 h2f(__m128i h)
     return _mm_or_ps(f, _mm_castsi128_ps(sign));
 }
 
-static inline float rvfk_sse41_cosine_finish(float dot, float na, float nb)
-{
-    float denom = _mm_cvtss_f32(_mm_sqrt_ss(_mm_set_ss(na * nb)));
-    if (!(denom >= RVF_FLT_EPSILON)) /* also catches NaN */
-        return 1.0f;
-    return 1.0f - dot / denom;
-}
-
 RVFK_AI __m128 lda(int ka, const float *a32, const uint16_t *a16, size_t i)
 {
     if (ka == KF32)
@@ -99,51 +87,17 @@ RVFK_AI __m128 ldb(int kb, const float *b32, const uint16_t *b16, const uint8_t 
     return _mm_add_ps(_mm_mul_ps(_mm_div_ps(c, _mm_set1_ps(255.0f)), _mm_sub_ps(hi, lo)), lo);
 }
 
-RVFK_AI float sa(int ka, const float *a32, const uint16_t *a16, size_t i)
-{
-    return ka == KF32 ? a32[i] : rvfk_f16_to_f32(a16[i]);
-}
-
-RVFK_AI float sb(int kb, const float *b32, const uint16_t *b16, const uint8_t *b8, const float *mn,
-                 const float *mx, size_t i)
-{
-    if (kb == KF32)
-        return b32[i];
-    if (kb == KF16)
-        return rvfk_f16_to_f32(b16[i]);
-    return (float)b8[i] / 255.0f * (mx[i] - mn[i]) + mn[i];
-}
-
 RVFK_AI float dist_core(rvf_metric m, int ka, int kb, const float *a32, const uint16_t *a16,
                         const float *b32, const uint16_t *b16, const uint8_t *b8, const float *mn,
                         const float *mx, size_t dim)
 {
 #define LA(i) lda(ka, a32, a16, (i))
 #define LB(i) ldb(kb, b32, b16, b8, mn, mx, (i))
-#define SA(i) sa(ka, a32, a16, (i))
-#define SB(i) sb(kb, b32, b16, b8, mn, mx, (i))
     size_t i = 0;
     if (m != RVF_METRIC_L2 && m != RVF_METRIC_IP && m != RVF_METRIC_COSINE)
         return RVFK_NANF;
-    if (dim < 4) { /* the reference formula, bit for bit */
-        float acc = 0.0f, na = 0.0f, nb = 0.0f;
-        for (; i < dim; i++) {
-            float x = SA(i), y = SB(i);
-            if (m == RVF_METRIC_L2) {
-                float d = x - y;
-                acc += d * d;
-            } else {
-                acc += x * y;
-                na += x * x;
-                nb += y * y;
-            }
-        }
-        if (m == RVF_METRIC_L2)
-            return acc;
-        if (m == RVF_METRIC_IP)
-            return -acc;
-        return rvfk_sse41_cosine_finish(acc, na, nb);
-    }
+    if (dim < 4) /* the reference formula, bit for bit */
+        return rvfk_dist_short(m, ka, kb, a32, a16, b32, b16, b8, mn, mx, dim);
     const __m128 z = _mm_setzero_ps();
     const size_t rem = dim & 3;
     const size_t j = dim - 4; /* start of the overlapping last block */
@@ -208,12 +162,10 @@ RVFK_AI float dist_core(rvf_metric m, int ka, int kb, const float *a32, const ui
         a1 = _mm_add_ps(a1, _mm_mul_ps(x, x));
         b1 = _mm_add_ps(b1, _mm_mul_ps(y, y));
     }
-    return rvfk_sse41_cosine_finish(hsum128(_mm_add_ps(d0, d1)), hsum128(_mm_add_ps(a0, a1)),
-                                    hsum128(_mm_add_ps(b0, b1)));
+    return rvfk_cosine_finish(hsum128(_mm_add_ps(d0, d1)), hsum128(_mm_add_ps(a0, a1)),
+                              hsum128(_mm_add_ps(b0, b1)));
 #undef LA
 #undef LB
-#undef SA
-#undef SB
 }
 
 static uint32_t rvfk_sse41_hamming(const uint8_t *a, const uint8_t *b, size_t n)
