@@ -1,0 +1,277 @@
+/* rvf.h: the RVF store. One file per store, append-only, truth at the tail (FORMAT.md).
+ *
+ * Layers (STYLE.md habit 1): this header sits on rvf_kernel.h (statuses, metrics, distances) and
+ * adds stores, I/O backends, metadata, filters and the allocator. Every call returns an
+ * rvf_status: 0 on success, a negative value equal to the negated wire error code of FORMAT.md
+ * otherwise (rvf_strerror() gives the message).
+ *
+ * Threads: a store handle is used by one thread at a time. Any number of processes may read a
+ * file while one writer appends to it; each reader sees the manifest it opened (a snapshot) until
+ * it calls rvf_refresh().
+ *
+ * Ownership: pointers passed in are borrowed for the duration of the call, unless a comment says
+ * otherwise. Pointers returned (rvf_segments, rvf_query results) are owned by the caller and freed
+ * with rvf_release(). */
+#ifndef RVF_H
+#define RVF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rvf_kernel.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define RVF_VERSION_MAJOR 0
+#define RVF_VERSION_MINOR 2
+#define RVF_VERSION_PATCH 0
+/* The format version this library writes (segment version byte, root version). */
+#define RVF_FORMAT_VERSION 1
+
+/* ---------------------------------------------------------------------------------------------
+ * Allocator. Every allocation of the runtime goes through these three functions (STYLE.md
+ * habit 6). The default uses the C library. Set it once, before any store is opened; NULL
+ * restores the default. realloc(ctx, NULL, n) must allocate; free(ctx, NULL) must do nothing. */
+typedef struct rvf_allocator {
+    void *(*alloc)(void *ctx, size_t size);
+    void *(*realloc)(void *ctx, void *ptr, size_t size);
+    void (*free)(void *ctx, void *ptr);
+    void *ctx;
+} rvf_allocator;
+void rvf_set_allocator(const rvf_allocator *a);
+/* Free anything this header says is "freed with rvf_release()". NULL is allowed. */
+void rvf_release(void *ptr);
+
+/* ---------------------------------------------------------------------------------------------
+ * Byte sources. A store reads its file through one of these. rvf_open() uses the POSIX file
+ * backend; rvf_open_view() a caller's bytes; rvf_open_source() any range-readable source (the
+ * browser backs it with HTTP range requests). read() must fill exactly n bytes at offset off,
+ * or return a negative status (RVF_ERR_TRUNCATED_SEGMENT past the end). */
+typedef struct rvf_source {
+    void *ctx;
+    uint64_t size; /* total bytes of the file */
+    rvf_status (*read)(void *ctx, uint64_t off, void *dst, size_t n);
+    void (*close)(void *ctx); /* may be NULL; called by rvf_close() */
+} rvf_source;
+
+/* ---------------------------------------------------------------------------------------------
+ * Metadata values (META_SEG, FORMAT.md). A vector carries any number of fields, each a field id
+ * and one typed value. Strings and bytes are borrowed on input; on output (rvf_get_metadata) they
+ * point into the store and stay valid until the next mutating call or rvf_close(). */
+typedef enum rvf_value_type {
+    RVF_VALUE_NULL = 0,
+    RVF_VALUE_U64 = 1,
+    RVF_VALUE_I64 = 2,
+    RVF_VALUE_F64 = 3,
+    RVF_VALUE_STRING = 4,
+    RVF_VALUE_BYTES = 5,
+    RVF_VALUE_BOOL = 6,
+    RVF_VALUE_U32 = 7,
+    RVF_VALUE_F32 = 8
+} rvf_value_type;
+
+typedef struct rvf_value {
+    uint16_t field_id;
+    uint8_t type; /* rvf_value_type */
+    union {
+        uint64_t u64; /* U64, U32 */
+        int64_t i64;  /* I64 */
+        double f64;   /* F64, F32 (widened) */
+        int boolean;  /* BOOL: 0 or 1 */
+        struct {
+            const uint8_t *ptr;
+            uint32_t len;
+        } bytes; /* STRING (UTF-8, not NUL-terminated), BYTES */
+    } v;
+} rvf_value;
+
+/* ---------------------------------------------------------------------------------------------
+ * Filters: the binary postfix expression of FORMAT.md ("Filter expression"), built with the
+ * rvf_filter_* helpers or taken as bytes from elsewhere. A filter refers to metadata fields by id;
+ * an unknown field is NULL for every vector (never an error). */
+typedef struct rvf_filter {
+    uint8_t *bytes; /* the encoded expression (header + tokens); owned by the filter */
+    size_t len;
+    size_t cap;
+    uint16_t nodes;
+    uint8_t depth, max_depth;
+    rvf_status error; /* first builder error, reported by rvf_filter_finish() */
+} rvf_filter;
+
+void rvf_filter_init(rvf_filter *f);
+void rvf_filter_free(rvf_filter *f);
+/* Push operands (postfix): a field reference, or a literal value (value->field_id is ignored). */
+void rvf_filter_field(rvf_filter *f, uint16_t field_id);
+void rvf_filter_value(rvf_filter *f, const rvf_value *value);
+/* Operators: RVF_FILTER_EQ .. RVF_FILTER_NOT (token codes of FORMAT.md). */
+enum {
+    RVF_FILTER_EQ = 0x10,
+    RVF_FILTER_NE = 0x11,
+    RVF_FILTER_LT = 0x12,
+    RVF_FILTER_LE = 0x13,
+    RVF_FILTER_GT = 0x14,
+    RVF_FILTER_GE = 0x15,
+    RVF_FILTER_IN = 0x20,
+    RVF_FILTER_PREFIX = 0x21,
+    RVF_FILTER_CONTAINS = 0x22,
+    RVF_FILTER_AND = 0x30,
+    RVF_FILTER_OR = 0x31,
+    RVF_FILTER_NOT = 0x32
+};
+void rvf_filter_op(rvf_filter *f, uint8_t op);
+/* IN_SET: pops the operand below, true if it equals one of the n literals. */
+void rvf_filter_in(rvf_filter *f, const rvf_value *set, uint16_t n);
+/* Convenience: field OP literal; field in [lo, hi) (encoded as GE, LT, AND). */
+void rvf_filter_cmp(rvf_filter *f, uint16_t field_id, uint8_t op, const rvf_value *literal);
+void rvf_filter_range(rvf_filter *f, uint16_t field_id, const rvf_value *lo, const rvf_value *hi);
+/* Check the expression is complete (exactly one boolean left); returns the first error. */
+rvf_status rvf_filter_finish(rvf_filter *f);
+/* Validate encoded bytes: RVF_ERR_FILTER_PARSE_ERROR for unknown tokens, stack depth > 16,
+ * stack underflow or a result that is not exactly one boolean. */
+rvf_status rvf_filter_validate(const uint8_t *bytes, size_t len);
+
+/* ---------------------------------------------------------------------------------------------
+ * Stores. */
+typedef struct rvf_store rvf_store;
+
+/* Vector element types of a store (the VEC dtype codes of FORMAT.md). */
+typedef enum rvf_dtype { RVF_DTYPE_F32 = 0, RVF_DTYPE_F16 = 1 } rvf_dtype;
+
+typedef struct rvf_options {
+    uint32_t dimension;     /* 1..65535, required */
+    rvf_metric metric;      /* persisted; default L2 */
+    rvf_dtype dtype;        /* stored element type; vectors are given as f32 and converted */
+    uint8_t profile_id;     /* domain profile (0 generic) */
+    uint8_t checksum_algo;  /* segment content hash: 1 XXH3-128 (default), 2 SHAKE-256 */
+    uint8_t no_witness;     /* 1: do not append WITNESS_SEGs */
+    uint8_t no_sync;        /* 1: skip fsync (tests and bulk loads; a crash may lose commits) */
+    uint32_t block_vectors; /* vectors per VEC block (default 1024) */
+} rvf_options;
+
+/* Zero-initialised options with the defaults filled in for `dimension`. */
+rvf_options rvf_options_default(uint32_t dimension);
+
+/* Create a new file (fails if it exists) and take the writer lock (<path>.lock). */
+rvf_status rvf_create(const char *path, const rvf_options *opt, rvf_store **out);
+/* Open read-write: takes the writer lock, removes a leftover <path>.compact.tmp and truncates
+ * uncommitted bytes after the newest valid manifest before the first append. Files written by the
+ * reference runtime open read-only (RVF_ERR_READ_ONLY on mutation; rvf_export_reference and
+ * rvf_compact_to convert). */
+rvf_status rvf_open(const char *path, rvf_store **out);
+/* Open read-only: no lock, never writes. */
+rvf_status rvf_open_readonly(const char *path, rvf_store **out);
+/* Open the store as it was at manifest epoch `epoch` (walking the manifest chain); read-only. */
+rvf_status rvf_open_at_epoch(const char *path, uint32_t epoch, rvf_store **out);
+/* Read-only store over bytes in memory (zero-copy: bytes must outlive the store). */
+rvf_status rvf_open_view(const void *bytes, size_t len, rvf_store **out);
+/* Read-only store over any range-readable source; src->close is called by rvf_close(). */
+rvf_status rvf_open_source(const rvf_source *src, rvf_store **out);
+/* A writable store held entirely in memory (WebAssembly, tests). rvf_store_bytes() gives the file
+ * image at any time. */
+rvf_status rvf_create_memory(const rvf_options *opt, rvf_store **out);
+rvf_status rvf_open_memory(const void *bytes, size_t len, rvf_store **out); /* copies, writable */
+/* The current file image of a memory store (valid until the next mutating call). */
+rvf_status rvf_store_bytes(rvf_store *s, const uint8_t **bytes, size_t *len);
+/* Re-read the tail: a reader sees the newest committed manifest. */
+rvf_status rvf_refresh(rvf_store *s);
+/* Release the lock (writers) and free everything. NULL is allowed. */
+rvf_status rvf_close(rvf_store *s);
+
+/* Ingest a batch: n vectors of the store's dimension (row-major f32), their ids, and optional
+ * metadata: meta_counts[i] fields for vector i, taken in order from `meta` (meta_counts NULL =
+ * no metadata). A repeated id replaces the earlier vector and its metadata (later wins, also
+ * within a batch). Vectors containing NaN or infinity are rejected as a whole batch
+ * (RVF_ERR_INVALID_ARGUMENT) before anything is written. n == 0 commits nothing and returns OK.
+ * The batch is durable when the call returns OK (append, fsync, manifest, fsync). */
+rvf_status rvf_ingest(rvf_store *s, const float *vectors, const uint64_t *ids, size_t n,
+                      const rvf_value *meta, const uint32_t *meta_counts);
+
+typedef struct rvf_hit {
+    uint64_t id;
+    float distance;
+} rvf_hit;
+
+typedef struct rvf_query_params {
+    uint32_t k;
+    int metric;            /* -1: the store's metric; else an rvf_metric */
+    const uint8_t *filter; /* encoded filter expression or NULL */
+    size_t filter_len;
+} rvf_query_params;
+
+/* Top-k nearest live vectors (exact scan), ascending distance, ties by ascending id. `out` has
+ * room for params->k hits; *n_out receives the count. Returns RVF_ERR_K_TOO_LARGE (with all
+ * eligible hits written) when fewer than k are eligible and the store is not empty; k == 0 gives
+ * 0 hits and OK. dim must equal the store's dimension (RVF_ERR_DIMENSION_MISMATCH). */
+rvf_status rvf_query(rvf_store *s, const float *query, uint32_t dim, const rvf_query_params *params,
+                     rvf_hit *out, uint32_t *n_out);
+
+/* Soft-delete ids (unknown ids are ignored); *deleted (may be NULL) receives how many live
+ * vectors were deleted. Durable on return. */
+rvf_status rvf_delete(rvf_store *s, const uint64_t *ids, size_t n, uint64_t *deleted);
+rvf_status rvf_delete_by_filter(rvf_store *s, const uint8_t *filter, size_t filter_len,
+                                uint64_t *deleted);
+/* Rewrite the file without deleted vectors and superseded segments (to <path>.compact.tmp, then
+ * rename); a crash at any point leaves the old or the new file. Unknown segments are copied
+ * byte for byte. */
+rvf_status rvf_compact(rvf_store *s);
+
+/* Metadata of one live vector: *fields points to *n values owned by the store (see above). */
+rvf_status rvf_get_metadata(rvf_store *s, uint64_t id, const rvf_value **fields, uint32_t *n);
+/* Copy one live vector (dim f32). RVF_ERR_NOT_FOUND if absent or deleted. */
+rvf_status rvf_get_vector(rvf_store *s, uint64_t id, float *out, uint32_t dim);
+
+typedef struct rvf_status_info {
+    uint64_t live_vectors;
+    uint64_t total_vectors; /* distinct ids stored, including soft-deleted */
+    uint64_t deleted_vectors;
+    uint32_t dimension;
+    rvf_metric metric;
+    rvf_dtype dtype;
+    uint8_t profile_id;
+    uint8_t read_only;
+    uint8_t dialect; /* 0 RVF (this format), 1 reference runtime dialect */
+    uint32_t epoch;
+    uint32_t segment_count; /* segments listed in the current manifest */
+    uint64_t file_size;
+    uint64_t dead_bytes;      /* bytes a compaction would reclaim */
+    uint64_t manifest_offset; /* header offset of the current manifest */
+    uint64_t bytes_read;      /* bytes read from the source since open (cold-open cost) */
+    uint8_t file_id[16];
+    uint8_t parent_id[16];
+    uint32_t lineage_depth;
+} rvf_status_info;
+rvf_status rvf_status_get(rvf_store *s, rvf_status_info *out);
+
+typedef struct rvf_segment_info {
+    uint64_t segment_id;
+    uint64_t offset; /* header offset */
+    uint64_t payload_length;
+    uint8_t seg_type;
+    uint8_t checksum_algo;
+    uint16_t flags;
+} rvf_segment_info;
+/* The segments the current manifest lists, in directory order (the manifest itself last).
+ * *segs is freed with rvf_release(). */
+rvf_status rvf_segments(rvf_store *s, rvf_segment_info **segs, uint32_t *n);
+
+/* Verify every segment the manifest lists (content hashes, block CRCs, witness chain). Returns
+ * the first failure; *bad_offset (may be NULL) receives the header offset of the bad segment. */
+rvf_status rvf_verify(rvf_store *s, uint64_t *bad_offset);
+
+/* Lineage: create a child store at child_path whose root records this store as its parent
+ * (FORMAT.md "File identity"); the child has no vectors, the same dimension/metric, and a
+ * DERIVATION witness. derivation_type: 0 clone ... 0xFF user; description up to 47 bytes. */
+rvf_status rvf_derive(rvf_store *parent, const char *child_path, uint8_t derivation_type,
+                      const char *description, rvf_store **child);
+
+/* Write the live vectors to a new file in the reference runtime's dialect, which
+ * @ruvector/rvf-node opens (f32, metric byte, deletions already applied; metadata is not
+ * representable there and is dropped). */
+rvf_status rvf_export_reference(rvf_store *s, const char *path);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* RVF_H */

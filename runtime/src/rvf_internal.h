@@ -1,0 +1,237 @@
+/* rvf_internal.h: the runtime's internal contracts. Each section is implemented by the file named
+ * in its heading; the store (rvf_store.c) composes them. Nothing here is public API.
+ *
+ * Conventions: encoders append to an rvf_buf (growable, allocation through rvf_malloc); decoders
+ * read from (pointer, length) and never read past it; every function returns an rvf_status.
+ * Truncated or malformed input gives RVF_ERR_TRUNCATED_SEGMENT (or the more precise status named
+ * in the comment), never a crash. File bytes go through the rvfk_ld_* / rvfk_st_* helpers. */
+#ifndef RVF_INTERNAL_H
+#define RVF_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rvf.h"
+#include "rvf_format.h"
+
+/* ---- rvf_alloc.c: the one allocator ------------------------------------------------------- */
+void *rvf_malloc(size_t n);
+void *rvf_calloc(size_t count, size_t size); /* zeroed; NULL on overflow */
+void *rvf_realloc(void *p, size_t n);
+void rvf_free(void *p);
+
+/* Growable byte buffer. After any failed growth `oom` is set and further appends do nothing;
+ * check rvf_buf_status() once at the end. */
+typedef struct rvf_buf {
+    uint8_t *data;
+    size_t len, cap;
+    bool oom;
+} rvf_buf;
+void rvf_buf_init(rvf_buf *b);
+void rvf_buf_free(rvf_buf *b);
+bool rvf_buf_reserve(rvf_buf *b, size_t extra);
+uint8_t *rvf_buf_append(rvf_buf *b, size_t n); /* n zeroed bytes at the end, or NULL (oom) */
+void rvf_buf_put(rvf_buf *b, const void *p, size_t n);
+void rvf_buf_u8(rvf_buf *b, uint8_t v);
+void rvf_buf_u16(rvf_buf *b, uint16_t v);
+void rvf_buf_u32(rvf_buf *b, uint32_t v);
+void rvf_buf_u64(rvf_buf *b, uint64_t v);
+void rvf_buf_f32(rvf_buf *b, float v);
+void rvf_buf_pad(rvf_buf *b, size_t start, size_t align); /* zero-fill until (len-start)%align==0 */
+static inline rvf_status rvf_buf_status(const rvf_buf *b)
+{
+    return b->oom ? RVF_ERR_OUT_OF_MEMORY : RVF_OK;
+}
+
+/* ---- rvf_hash.c: content hashes and digests ------------------------------------------------ */
+/* XXH3-128, seed 0, in the stored byte order u64_le(low64) || u64_le(high64). */
+void rvf_xxh3_128(const void *data, size_t n, uint8_t out[16]);
+/* SHAKE-256 (FIPS 202), incremental. */
+typedef struct rvf_shake256 {
+    uint64_t st[25];
+    size_t pos;
+    bool squeezing;
+} rvf_shake256_ctx;
+void rvf_shake256_init(rvf_shake256_ctx *s);
+void rvf_shake256_update(rvf_shake256_ctx *s, const void *data, size_t n);
+void rvf_shake256_squeeze(rvf_shake256_ctx *s, uint8_t *out, size_t n); /* may be called repeatedly */
+void rvf_shake256(const void *data, size_t n, uint8_t *out, size_t outlen);
+/* CRC-32/IEEE (zlib): the lock file and the reference runtime's content hash. */
+uint32_t rvf_crc32_ieee_update(uint32_t crc, const void *data, size_t n); /* crc starts at 0 */
+/* The segment content hash for checksum_algo (2 = SHAKE-256-128, anything else XXH3-128). */
+void rvf_content_hash(uint8_t algo, const void *payload, size_t n, uint8_t out[16]);
+/* The reference runtime's content hash: CRC-32/IEEE replicated with byte rotations 0/8/16/24. */
+void rvf_ref_content_hash(const void *payload, size_t n, uint8_t out[16]);
+/* The reference runtime's "simple_shake256_256" (fold32; not SHAKE). */
+void rvf_fold32(const void *data, size_t n, uint8_t out[32]);
+/* Constant-time comparison: true if equal. */
+bool rvf_ct_equal(const uint8_t *a, const uint8_t *b, size_t n);
+
+/* ---- rvf_codec.c: LEB128, ZigZag, delta encoding with restart points ------------------------ */
+size_t rvf_varint_put(uint8_t out[10], uint64_t v); /* returns 1..10 */
+void rvf_buf_varint(rvf_buf *b, uint64_t v);
+/* Decode at *pos; advances it. More than 10 bytes, a 10th byte > 1, or running off the end:
+ * RVF_ERR_TRUNCATED_SEGMENT. */
+rvf_status rvf_varint_get(const uint8_t *p, size_t len, size_t *pos, uint64_t *v);
+static inline uint64_t rvf_zigzag(int64_t n)
+{
+    return ((uint64_t)n << 1) ^ (uint64_t)(n >> 63);
+}
+static inline int64_t rvf_unzigzag(uint64_t z)
+{
+    return (int64_t)(z >> 1) ^ -(int64_t)(z & 1);
+}
+/* Delta encoding (FORMAT.md): v must be non-decreasing (else RVF_ERR_INVALID_ARGUMENT);
+ * restart >= 1. */
+rvf_status rvf_delta_encode(rvf_buf *b, const uint64_t *v, size_t n, uint32_t restart);
+/* Decode n values; a decoded sequence that decreases or overflows is RVF_ERR_TRUNCATED_SEGMENT. */
+rvf_status rvf_delta_decode(const uint8_t *p, size_t len, size_t *pos, uint64_t *out, size_t n,
+                            uint32_t restart);
+
+/* ---- rvf_vecseg.c: VEC_SEG columnar blocks ------------------------------------------------- */
+/* Encode n vectors (row-major, `dtype` elements of elem size rvf_dtype_size(dtype)) with ids
+ * sorted ascending and unique, into blocks of up to block_vectors vectors (delta-varint ids,
+ * restart 128, CRC32C per block). Appends the whole payload to out. */
+rvf_status rvf_vecseg_encode(rvf_buf *out, const uint64_t *ids, const void *rows, uint32_t n,
+                             uint16_t dim, uint8_t dtype, uint32_t block_vectors);
+typedef struct rvf_vec_block {
+    uint32_t offset, count;
+    uint16_t dim;
+    uint8_t dtype, tier;
+} rvf_vec_block;
+/* Parse and check the block directory: *blocks (rvf_malloc'd, freed by the caller) and *n.
+ * Offsets must be 64-aligned, in order, inside the payload (RVF_ERR_TRUNCATED_SEGMENT). */
+rvf_status rvf_vecseg_blocks(const uint8_t *p, size_t len, rvf_vec_block **blocks, uint32_t *n);
+/* Decode one block: verifies its CRC32C (RVF_ERR_INVALID_CHECKSUM), then writes count ids and
+ * count rows (row-major, the block's dtype) into caller arrays sized from the block entry. */
+rvf_status rvf_vecseg_decode_block(const uint8_t *p, size_t len, const rvf_vec_block *blk,
+                                   uint64_t *ids, void *rows);
+size_t rvf_dtype_size(uint8_t dtype); /* bytes per element for dtypes 0..4, else 0 */
+
+/* ---- rvf_roaring.c: the deletion bitmap (RVF-Roaring, DELETION_BITMAP TLV value) ----------- */
+/* Encode a sorted, unique id list (ids >= 2^48: RVF_ERR_INVALID_ARGUMENT) as the TLV value
+ * (mode byte SINGLE, 7 pad bytes, bitmap). */
+rvf_status rvf_delbitmap_encode(rvf_buf *out, const uint64_t *ids, size_t n);
+/* Decode a TLV value into a sorted unique id list (*ids rvf_malloc'd; NULL when n == 0).
+ * Malformed input: RVF_ERR_INVALID_MANIFEST. SHARDED mode: RVF_ERR_ALGO_UNSUPPORTED. */
+rvf_status rvf_delbitmap_decode(const uint8_t *p, size_t len, uint64_t **ids, size_t *n);
+
+/* ---- rvf_journal.c: JOURNAL_SEG ------------------------------------------------------------ */
+typedef struct rvf_journal_entry {
+    uint8_t type;     /* RVF_JOURNAL_* */
+    uint64_t a, b, c; /* DELETE_VECTOR a=id; DELETE_RANGE a=start b=end; MOVE a=id b=src c=dst;
+                         REMAP a=old b=new; UPDATE_METADATA a=id */
+    const uint8_t *key, *val; /* UPDATE_METADATA only (point into the payload when decoded) */
+    uint16_t key_len, val_len;
+} rvf_journal_entry;
+rvf_status rvf_journal_encode(rvf_buf *out, uint32_t epoch, uint64_t prev_journal_seg_id,
+                              const rvf_journal_entry *e, size_t n);
+/* Calls fn for each entry in order; unknown entry types are skipped by entry_length. A non-OK
+ * return from fn stops the walk and is returned. */
+rvf_status rvf_journal_decode(const uint8_t *p, size_t len, uint32_t *epoch, uint64_t *prev,
+                              rvf_status (*fn)(void *ctx, const rvf_journal_entry *e), void *ctx);
+
+/* ---- rvf_witness.c: WITNESS_SEG 73-byte SHAKE-256 chain, lineage record --------------------- */
+/* Append one entry to a chain held in out (out->len a multiple of 73): prev_hash = SHAKE-256-256
+ * of the previous entry in out (zeros if out is empty). action_hash = SHAKE-256-256(action). */
+void rvf_witness_append(rvf_buf *out, const void *action, size_t action_len, uint64_t ts_ns,
+                        uint8_t witness_type);
+/* Verify a payload: length % 73 (RVF_ERR_TRUNCATED_SEGMENT), each prev_hash
+ * (RVF_ERR_INVALID_CHECKSUM). *count and head (SHAKE-256-256 of the last entry) may be NULL. */
+rvf_status rvf_witness_verify(const uint8_t *p, size_t len, uint32_t *count, uint8_t head[32]);
+/* The 128-byte LineageRecord of FORMAT.md "File identity". */
+void rvf_lineage_record(uint8_t out[128], const uint8_t file_id[16], const uint8_t parent_id[16],
+                        const uint8_t parent_hash[32], uint8_t derivation_type,
+                        uint32_t mutation_count, uint64_t ts_ns, const char *description);
+
+/* ---- rvf_meta.c: META_SEG and filter evaluation --------------------------------------------- */
+typedef struct rvf_meta_row {
+    const rvf_value *fields; /* nfields values, each field id at most once */
+    uint32_t nfields;        /* 0: the vector has no metadata (all columns null) */
+} rvf_meta_row;
+/* One META_SEG for nrows consecutive ids id_start .. id_start+nrows-1. Columns: one per
+ * (field id) seen in the rows; a field id used with two different value types in one call is
+ * RVF_ERR_INVALID_ARGUMENT. */
+rvf_status rvf_metaseg_encode(rvf_buf *out, uint64_t id_start, uint32_t nrows,
+                              const rvf_meta_row *rows);
+/* Decode: fn(ctx, id, fields, n) per row, with the row's non-null values (strings point into p).
+ * encoding != 1 or unknown field types: the segment is opaque, fn is never called, OK. */
+rvf_status rvf_metaseg_decode(const uint8_t *p, size_t len,
+                              rvf_status (*fn)(void *ctx, uint64_t id, const rvf_value *fields,
+                                               uint32_t n),
+                              void *ctx);
+/* Evaluate a validated filter against one vector's fields. *match receives the result.
+ * Returns RVF_ERR_FILTER_PARSE_ERROR for malformed bytes. */
+rvf_status rvf_filter_eval(const uint8_t *expr, size_t len, const rvf_value *fields, uint32_t n,
+                           bool *match);
+
+/* ---- rvf_io.c: byte stores --------------------------------------------------------------- */
+typedef struct rvf_io rvf_io;
+struct rvf_io {
+    rvf_status (*read)(rvf_io *io, uint64_t off, void *dst, size_t n); /* exact, else TRUNCATED */
+    rvf_status (*write)(rvf_io *io, uint64_t off, const void *src, size_t n); /* NULL: read-only */
+    rvf_status (*sync)(rvf_io *io);                    /* durable (fsync); NULL = no-op */
+    rvf_status (*truncate)(rvf_io *io, uint64_t size); /* NULL: read-only */
+    uint64_t (*size)(rvf_io *io);
+    /* Zero-copy access when the bytes are in memory, else NULL. */
+    const uint8_t *(*map)(rvf_io *io, uint64_t off, size_t n);
+    void (*close)(rvf_io *io);
+    uint64_t bytes_read; /* counted by read() */
+};
+/* POSIX file: flags RVF_IO_READ, RVF_IO_WRITE (O_RDWR), RVF_IO_CREATE (O_CREAT|O_EXCL).
+ * ENOSPC -> RVF_ERR_DISK_FULL, failed fsync -> RVF_ERR_FSYNC_FAILED, else RVF_ERR_IO_ERROR;
+ * a missing file on open -> RVF_ERR_NOT_FOUND. */
+enum { RVF_IO_READ = 1, RVF_IO_WRITE = 2, RVF_IO_CREATE = 4 };
+rvf_status rvf_io_file_open(const char *path, int flags, rvf_io **out);
+/* Memory: a writable growable buffer (copy of bytes, may be NULL/0), or a read-only view. */
+rvf_status rvf_io_memory(const void *bytes, size_t len, rvf_io **out);
+rvf_status rvf_io_view(const void *bytes, size_t len, rvf_io **out);
+const uint8_t *rvf_io_memory_bytes(rvf_io *io, size_t *len);
+/* A range-read source (rvf.h rvf_source), read-only. */
+rvf_status rvf_io_source(const rvf_source *src, rvf_io **out);
+/* fsync the directory containing path (after rename). */
+rvf_status rvf_fsync_dir(const char *path);
+
+/* ---- rvf_lock.c: the writer lock file <path>.lock (FORMAT.md "Writer lock") ------------------ */
+typedef struct rvf_lock rvf_lock;
+/* Acquire per the stale rules; RVF_ERR_LOCK_HELD when another live writer holds it. */
+rvf_status rvf_lock_acquire(const char *path, rvf_lock **out);
+/* Unlink the lock if it still carries our writer_id; free. NULL allowed. */
+rvf_status rvf_lock_release(rvf_lock *l);
+
+/* ---- rvf_refdialect.c: the reference runtime's dialect ------------------------------------- */
+/* What the reference's newest manifest says, plus callbacks for the data. */
+typedef struct rvf_ref_info {
+    uint32_t epoch;
+    uint16_t dimension;
+    uint8_t profile_id;
+    uint8_t metric; /* manifest byte 19 (0.2.x); 0 (L2) in 0.1.x files */
+    uint64_t total_vectors;
+    uint64_t manifest_offset;
+    uint32_t seg_count;
+    bool has_identity;
+    uint8_t file_id[16], parent_id[16], parent_hash[32];
+    uint32_t lineage_depth;
+} rvf_ref_info;
+typedef struct rvf_ref_sink {
+    void *ctx;
+    /* every directory entry, in order (type, id, offset, payload_length) */
+    rvf_status (*segment)(void *ctx, const rvf_segment_info *seg);
+    /* every vector of every VEC entry in directory order; later calls for the same id win */
+    rvf_status (*vector)(void *ctx, uint64_t id, const float *v, uint32_t dim);
+    /* every deleted id of the manifest's list */
+    rvf_status (*deleted)(void *ctx, uint64_t id);
+} rvf_ref_sink;
+/* True if the file's newest manifest is a reference-dialect manifest (no RVF root at the tail and
+ * a parseable runtime manifest in the last 64 KiB, or further back). */
+bool rvf_ref_detect(rvf_io *io);
+/* Load per the reference's open algorithm (FORMAT.md errata), verifying VEC content hashes
+ * (RVF_ERR_INVALID_CHECKSUM, naming no fallback), calling the sink. */
+rvf_status rvf_ref_load(rvf_io *io, rvf_ref_info *info, const rvf_ref_sink *sink);
+/* Write a reference-dialect file: manifest (epoch 0), VEC, manifest (epoch 1), with metric byte,
+ * FIDI file identity, no deletions. rows: n x dim f32. */
+rvf_status rvf_ref_export(rvf_io *out, uint16_t dim, uint8_t metric, const uint64_t *ids,
+                          const float *rows, size_t n, const uint8_t file_id[16]);
+
+#endif /* RVF_INTERNAL_H */
