@@ -132,6 +132,10 @@ rvf_status rvf_filter_finish(rvf_filter *f);
  * stack underflow or a result that is not exactly one boolean. */
 rvf_status rvf_filter_validate(const uint8_t *bytes, size_t len);
 
+/* A one-line English detail about the last error this thread's store calls returned (which
+ * segment, which offset), or "" when none. Valid until the next store call on this thread. */
+const char *rvf_last_error_detail(void);
+
 /* ---------------------------------------------------------------------------------------------
  * Stores. */
 typedef struct rvf_store rvf_store;
@@ -238,6 +242,8 @@ typedef struct rvf_status_info {
     uint64_t dead_bytes;      /* bytes a compaction would reclaim */
     uint64_t manifest_offset; /* header offset of the current manifest */
     uint64_t bytes_read;      /* bytes read from the source since open (cold-open cost) */
+    uint64_t recovered_from;  /* header offset of a complete but corrupt newer manifest that open
+                                 skipped (it fell back to an older one), or UINT64_MAX */
     uint8_t file_id[16];
     uint8_t parent_id[16];
     uint32_t lineage_depth;

@@ -47,7 +47,9 @@ static inline rvf_status rvf_buf_status(const rvf_buf *b)
 /* ---- rvf_hash.c: content hashes and digests ------------------------------------------------ */
 /* XXH3-128, seed 0, in the stored byte order u64_le(low64) || u64_le(high64). */
 void rvf_xxh3_128(const void *data, size_t n, uint8_t out[16]);
-/* SHAKE-256 (FIPS 202), incremental. */
+/* SHAKE-256 (FIPS 202), incremental: init, update any number of times, then squeeze any number
+ * of times to continue the output stream (squeeze(a) then squeeze(b) = the first a+b bytes).
+ * update after the first squeeze is ignored. data may be NULL when n == 0. */
 typedef struct rvf_shake256 {
     uint64_t st[25];
     size_t pos;
@@ -55,7 +57,7 @@ typedef struct rvf_shake256 {
 } rvf_shake256_ctx;
 void rvf_shake256_init(rvf_shake256_ctx *s);
 void rvf_shake256_update(rvf_shake256_ctx *s, const void *data, size_t n);
-void rvf_shake256_squeeze(rvf_shake256_ctx *s, uint8_t *out, size_t n); /* may be called repeatedly */
+void rvf_shake256_squeeze(rvf_shake256_ctx *s, uint8_t *out, size_t n);
 void rvf_shake256(const void *data, size_t n, uint8_t *out, size_t outlen);
 /* CRC-32/IEEE (zlib): the lock file and the reference runtime's content hash. */
 uint32_t rvf_crc32_ieee_update(uint32_t crc, const void *data, size_t n); /* crc starts at 0 */
@@ -137,15 +139,17 @@ rvf_status rvf_journal_decode(const uint8_t *p, size_t len, uint32_t *epoch, uin
  * of the previous entry in out (zeros if out is empty). action_hash = SHAKE-256-256(action). */
 void rvf_witness_append(rvf_buf *out, const void *action, size_t action_len, uint64_t ts_ns,
                         uint8_t witness_type);
-/* Verify a payload: length % 73 (RVF_ERR_TRUNCATED_SEGMENT), each prev_hash
- * (RVF_ERR_INVALID_CHECKSUM). *count and head (SHAKE-256-256 of the last entry) may be NULL. */
+/* Verify a payload: length % 73 (RVF_ERR_TRUNCATED_SEGMENT), each prev_hash, entry 0's being
+ * zero as in rvf-crypto (RVF_ERR_INVALID_CHECKSUM). *count and head (SHAKE-256-256 of the last
+ * entry; zeros for an empty payload) may be NULL and are written only on success. The last
+ * entry's bytes 32..72 are covered by nothing but head: compare head with WITNESS_CHAIN's. */
 rvf_status rvf_witness_verify(const uint8_t *p, size_t len, uint32_t *count, uint8_t head[32]);
 /* The 128-byte LineageRecord of FORMAT.md "File identity". */
 void rvf_lineage_record(uint8_t out[128], const uint8_t file_id[16], const uint8_t parent_id[16],
                         const uint8_t parent_hash[32], uint8_t derivation_type,
                         uint32_t mutation_count, uint64_t ts_ns, const char *description);
 
-/* ---- rvf_meta.c: META_SEG and filter evaluation --------------------------------------------- */
+/* ---- rvf_meta.c: META_SEG; rvf_filter.c: filter evaluation ----------------------------------- */
 typedef struct rvf_meta_row {
     const rvf_value *fields; /* nfields values, each field id at most once */
     uint32_t nfields;        /* 0: the vector has no metadata (all columns null) */
@@ -179,25 +183,37 @@ struct rvf_io {
     void (*close)(rvf_io *io);
     uint64_t bytes_read; /* counted by read() */
 };
-/* POSIX file: flags RVF_IO_READ, RVF_IO_WRITE (O_RDWR), RVF_IO_CREATE (O_CREAT|O_EXCL).
- * ENOSPC -> RVF_ERR_DISK_FULL, failed fsync -> RVF_ERR_FSYNC_FAILED, else RVF_ERR_IO_ERROR;
- * a missing file on open -> RVF_ERR_NOT_FOUND. */
+/* POSIX file: flags RVF_IO_READ, RVF_IO_WRITE (O_RDWR), RVF_IO_CREATE (O_CREAT|O_EXCL, mode
+ * 0644, implies write). ENOSPC/EDQUOT -> RVF_ERR_DISK_FULL, failed fsync -> RVF_ERR_FSYNC_FAILED,
+ * else RVF_ERR_IO_ERROR; on open a missing file -> RVF_ERR_NOT_FOUND, an existing one with
+ * CREATE -> RVF_ERR_ALREADY_EXISTS. Read-only handles have write, truncate and sync NULL. size()
+ * asks fstat() at each call (the file grows under a reader); map() is always NULL. */
 enum { RVF_IO_READ = 1, RVF_IO_WRITE = 2, RVF_IO_CREATE = 4 };
 rvf_status rvf_io_file_open(const char *path, int flags, rvf_io **out);
-/* Memory: a writable growable buffer (copy of bytes, may be NULL/0), or a read-only view. */
+/* Memory: a writable growable buffer (copy of bytes, may be NULL/0), or a read-only view over
+ * the caller's bytes (zero-copy; they must outlive the handle). map() points into the buffer:
+ * valid until the next write/truncate. Writing past the end zero-fills the gap. Memory and view
+ * have sync NULL. rvf_io_memory_bytes: the current image of a memory/view handle, else NULL. */
 rvf_status rvf_io_memory(const void *bytes, size_t len, rvf_io **out);
 rvf_status rvf_io_view(const void *bytes, size_t len, rvf_io **out);
 const uint8_t *rvf_io_memory_bytes(rvf_io *io, size_t *len);
-/* A range-read source (rvf.h rvf_source), read-only. */
+/* A range-read source (rvf.h rvf_source), read-only, map NULL. The struct is copied; close()
+ * calls src->close(ctx). On failure nothing is closed. Reads beyond src->size: TRUNCATED
+ * (the callback is not called); otherwise the callback's status is returned as is. */
 rvf_status rvf_io_source(const rvf_source *src, rvf_io **out);
-/* fsync the directory containing path (after rename). */
+/* fsync the directory containing path (after rename). A filesystem that cannot sync directories
+ * (EINVAL) counts as success. */
 rvf_status rvf_fsync_dir(const char *path);
 
 /* ---- rvf_lock.c: the writer lock file <path>.lock (FORMAT.md "Writer lock") ------------------ */
 typedef struct rvf_lock rvf_lock;
-/* Acquire per the stale rules; RVF_ERR_LOCK_HELD when another live writer holds it. */
+/* Acquire per the stale rules; RVF_ERR_LOCK_HELD when another live writer holds it. path is the
+ * store's path; the lock is path + ".lock". Same host = the lock's hostname equals gethostname()
+ * or the reference's spelling ($HOSTNAME, else /etc/hostname). A missing directory:
+ * RVF_ERR_NOT_FOUND. */
 rvf_status rvf_lock_acquire(const char *path, rvf_lock **out);
-/* Unlink the lock if it still carries our writer_id; free. NULL allowed. */
+/* Unlink the lock if it still carries our writer_id; free. NULL allowed. A lock that is gone or
+ * carries another writer_id (taken over as stale) is left alone: RVF_ERR_LOCK_STALE. */
 rvf_status rvf_lock_release(rvf_lock *l);
 
 /* ---- rvf_refdialect.c: the reference runtime's dialect ------------------------------------- */

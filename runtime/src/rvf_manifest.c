@@ -1,0 +1,471 @@
+/* rvf_manifest.c: segment framing and the two-level manifest (FORMAT.md "Manifest system").
+ * The root is always the last 4096 bytes of a MANIFEST_SEG whose payload is a multiple of 64,
+ * so a manifest written last puts its root at EOF-4096 (the fast path). */
+#include <string.h>
+
+#include "rvf_manifest.h"
+
+void rvf_manifest_free(rvf_manifest *m)
+{
+    rvf_free(m->dir);
+    rvf_free(m->deleted);
+    m->dir = NULL;
+    m->deleted = NULL;
+    m->ndir = 0;
+    m->ndeleted = 0;
+}
+
+void rvf_seg_emit(rvf_buf *out, uint64_t base, uint8_t type, uint16_t flags, uint64_t segment_id,
+                  uint8_t algo, const uint8_t *payload, size_t len, uint32_t block_count,
+                  rvf_dir_entry *e)
+{
+    rvfk_seg_header h;
+    memset(&h, 0, sizeof h);
+    h.magic = RVF_SEGMENT_MAGIC;
+    h.version = RVF_SEGMENT_VERSION;
+    h.seg_type = type;
+    h.flags = flags;
+    h.segment_id = segment_id;
+    h.payload_length = len;
+    h.checksum_algo = algo;
+    h.alignment_pad = (uint32_t)((64 - len % 64) % 64);
+    rvf_content_hash(algo, payload, len, h.content_hash);
+    uint64_t off = base + out->len;
+    uint8_t *hdr = rvf_buf_append(out, RVF_SEGMENT_HEADER_SIZE);
+    if (!hdr)
+        return;
+    rvfk_seg_header_encode(&h, hdr);
+    rvf_buf_put(out, payload, len);
+    rvf_buf_append(out, h.alignment_pad);
+    if (e) {
+        memset(e, 0, sizeof *e);
+        e->segment_id = segment_id;
+        e->seg_type = type;
+        e->tier = 1;
+        e->flags = flags;
+        e->file_offset = off;
+        e->payload_length = len;
+        e->block_count = block_count;
+        memcpy(e->content_hash, h.content_hash, 16);
+    }
+}
+
+static void dir_entry_encode(uint8_t *p, const rvf_dir_entry *e)
+{
+    memset(p, 0, RVF_DIR_ENTRY_SIZE);
+    rvfk_st_u64(p + RVF_DIR_OFF_SEGMENT_ID, e->segment_id);
+    p[RVF_DIR_OFF_SEG_TYPE] = e->seg_type;
+    p[RVF_DIR_OFF_TIER] = e->tier;
+    rvfk_st_u16(p + RVF_DIR_OFF_FLAGS, e->flags);
+    rvfk_st_u64(p + RVF_DIR_OFF_FILE_OFFSET, e->file_offset);
+    rvfk_st_u64(p + RVF_DIR_OFF_PAYLOAD_LENGTH, e->payload_length);
+    rvfk_st_u64(p + RVF_DIR_OFF_COMPRESSED_LENGTH, e->compressed_length);
+    rvfk_st_u16(p + RVF_DIR_OFF_SHARD_ID, e->shard_id);
+    rvfk_st_u16(p + RVF_DIR_OFF_COMPRESSION, e->compression);
+    rvfk_st_u32(p + RVF_DIR_OFF_BLOCK_COUNT, e->block_count);
+    memcpy(p + RVF_DIR_OFF_CONTENT_HASH, e->content_hash, 16);
+}
+
+static void dir_entry_decode(const uint8_t *p, rvf_dir_entry *e)
+{
+    e->segment_id = rvfk_ld_u64(p + RVF_DIR_OFF_SEGMENT_ID);
+    e->seg_type = p[RVF_DIR_OFF_SEG_TYPE];
+    e->tier = p[RVF_DIR_OFF_TIER];
+    e->flags = rvfk_ld_u16(p + RVF_DIR_OFF_FLAGS);
+    e->file_offset = rvfk_ld_u64(p + RVF_DIR_OFF_FILE_OFFSET);
+    e->payload_length = rvfk_ld_u64(p + RVF_DIR_OFF_PAYLOAD_LENGTH);
+    e->compressed_length = rvfk_ld_u64(p + RVF_DIR_OFF_COMPRESSED_LENGTH);
+    e->shard_id = rvfk_ld_u16(p + RVF_DIR_OFF_SHARD_ID);
+    e->compression = rvfk_ld_u16(p + RVF_DIR_OFF_COMPRESSION);
+    e->block_count = rvfk_ld_u32(p + RVF_DIR_OFF_BLOCK_COUNT);
+    memcpy(e->content_hash, p + RVF_DIR_OFF_CONTENT_HASH, 16);
+}
+
+/* TLV record: tag u16, length u32, pad u16, value, zero pad to 8 (relative to the L1 start). */
+static uint8_t *tlv_begin(rvf_buf *b, uint16_t tag, size_t len)
+{
+    rvf_buf_u16(b, tag);
+    rvf_buf_u32(b, (uint32_t)len);
+    rvf_buf_u16(b, 0);
+    return rvf_buf_append(b, len);
+}
+
+static void root_encode(rvf_manifest *m, uint64_t l1_off, uint64_t l1_len)
+{
+    uint8_t *r = m->root;
+    memset(r, 0, RVF_ROOT_SIZE);
+    rvfk_st_u32(r + RVF_ROOT_OFF_MAGIC, RVF_ROOT_MAGIC);
+    rvfk_st_u16(r + RVF_ROOT_OFF_VERSION, 1);
+    rvfk_st_u64(r + RVF_ROOT_OFF_L1_OFFSET, l1_off);
+    rvfk_st_u64(r + RVF_ROOT_OFF_L1_LENGTH, l1_len);
+    rvfk_st_u64(r + RVF_ROOT_OFF_TOTAL_VECTORS, m->total_vectors);
+    rvfk_st_u16(r + RVF_ROOT_OFF_DIMENSION, m->dimension);
+    r[RVF_ROOT_OFF_BASE_DTYPE] = m->base_dtype;
+    r[RVF_ROOT_OFF_PROFILE_ID] = m->profile_id;
+    rvfk_st_u32(r + RVF_ROOT_OFF_EPOCH, m->epoch);
+    rvfk_st_u64(r + RVF_ROOT_OFF_CREATED_NS, m->created_ns);
+    rvfk_st_u64(r + RVF_ROOT_OFF_MODIFIED_NS, m->modified_ns);
+    memcpy(r + RVF_ROOT_OFF_FILE_ID, m->file_id, 16);
+    memcpy(r + RVF_ROOT_OFF_PARENT_ID, m->parent_id, 16);
+    memcpy(r + RVF_ROOT_OFF_PARENT_HASH, m->parent_hash, 32);
+    rvfk_st_u32(r + RVF_ROOT_OFF_LINEAGE_DEPTH, m->lineage_depth);
+    rvfk_st_u32(r + RVF_ROOT_OFF_CHECKSUM, rvfk_crc32c(r, RVF_ROOT_OFF_CHECKSUM));
+}
+
+static bool root_valid(const uint8_t *r)
+{
+    return rvfk_ld_u32(r + RVF_ROOT_OFF_MAGIC) == RVF_ROOT_MAGIC &&
+           rvfk_ld_u32(r + RVF_ROOT_OFF_CHECKSUM) == rvfk_crc32c(r, RVF_ROOT_OFF_CHECKSUM);
+}
+
+static void root_decode(rvf_manifest *m)
+{
+    const uint8_t *r = m->root;
+    m->total_vectors = rvfk_ld_u64(r + RVF_ROOT_OFF_TOTAL_VECTORS);
+    m->dimension = rvfk_ld_u16(r + RVF_ROOT_OFF_DIMENSION);
+    m->base_dtype = r[RVF_ROOT_OFF_BASE_DTYPE];
+    m->profile_id = r[RVF_ROOT_OFF_PROFILE_ID];
+    m->epoch = rvfk_ld_u32(r + RVF_ROOT_OFF_EPOCH);
+    m->created_ns = rvfk_ld_u64(r + RVF_ROOT_OFF_CREATED_NS);
+    m->modified_ns = rvfk_ld_u64(r + RVF_ROOT_OFF_MODIFIED_NS);
+    memcpy(m->file_id, r + RVF_ROOT_OFF_FILE_ID, 16);
+    memcpy(m->parent_id, r + RVF_ROOT_OFF_PARENT_ID, 16);
+    memcpy(m->parent_hash, r + RVF_ROOT_OFF_PARENT_HASH, 32);
+    m->lineage_depth = rvfk_ld_u32(r + RVF_ROOT_OFF_LINEAGE_DEPTH);
+}
+
+rvf_status rvf_manifest_emit(rvf_buf *out, rvf_manifest *m, uint8_t algo)
+{
+    rvf_buf l1;
+    rvf_buf_init(&l1);
+    /* SEGMENT_DIR: every live segment except this manifest */
+    uint8_t *d = tlv_begin(&l1, RVF_TAG_SEGMENT_DIR, (size_t)m->ndir * RVF_DIR_ENTRY_SIZE);
+    if (d)
+        for (uint32_t i = 0; i < m->ndir; i++)
+            dir_entry_encode(d + (size_t)i * RVF_DIR_ENTRY_SIZE, &m->dir[i]);
+    uint8_t chk[16];
+    rvf_shake256(d, d ? (size_t)m->ndir * RVF_DIR_ENTRY_SIZE : 0, chk, 16);
+    rvf_buf_pad(&l1, 0, 8);
+    if (m->has_chain) {
+        uint8_t *c = tlv_begin(&l1, RVF_TAG_OVERLAY_CHAIN, RVF_OVERLAY_CHAIN_SIZE);
+        if (c) {
+            rvfk_st_u32(c, m->epoch);
+            rvfk_st_u64(c + 8, m->prev_manifest_offset);
+            rvfk_st_u64(c + 0x10, m->prev_manifest_id);
+            memcpy(c + 0x18, chk, 16);
+        }
+        memcpy(m->checkpoint_hash, chk, 16);
+    }
+    uint8_t *cap = tlv_begin(&l1, RVF_TAG_CAPABILITY_MANIFEST, RVF_CAPABILITY_SIZE);
+    if (cap) {
+        cap[0] = m->min_hw_profile;
+        cap[1] = m->metric;
+    }
+    if (m->ndeleted) {
+        rvf_buf bm;
+        rvf_buf_init(&bm);
+        rvf_status st = rvf_delbitmap_encode(&bm, m->deleted, m->ndeleted);
+        if (st == RVF_OK)
+            st = rvf_buf_status(&bm);
+        if (st != RVF_OK) {
+            rvf_buf_free(&bm);
+            rvf_buf_free(&l1);
+            return st;
+        }
+        uint8_t *v = tlv_begin(&l1, RVF_TAG_DELETION_BITMAP, bm.len);
+        if (v)
+            memcpy(v, bm.data, bm.len);
+        rvf_buf_free(&bm);
+        rvf_buf_pad(&l1, 0, 8);
+    }
+    if (m->has_witness) {
+        uint8_t *w = tlv_begin(&l1, RVF_TAG_WITNESS_CHAIN, RVF_WITNESS_CHAIN_SIZE);
+        if (w) {
+            rvfk_st_u64(w, m->witness_seg_offset);
+            rvfk_st_u32(w + 8, m->witness_count);
+            memcpy(w + 16, m->witness_head, 32);
+        }
+    }
+    uint8_t *cs = tlv_begin(&l1, RVF_TAG_COMPACTION_STATE, RVF_COMPACTION_STATE_HEADER);
+    if (cs) {
+        rvfk_st_u64(cs + 8, m->last_compaction_ns);
+        rvfk_st_u64(cs + 16, m->dead_bytes);
+    }
+    uint8_t *dc = tlv_begin(&l1, RVF_TAG_DIMENSION_CATALOG, 4 + 16);
+    if (dc) {
+        rvfk_st_u16(dc, 1);
+        rvfk_st_u16(dc + 4, m->dimension);
+        dc[6] = m->base_dtype;
+        dc[7] = 0x01; /* primary */
+        rvfk_st_u32(dc + 8,
+                    (uint32_t)(m->total_vectors > UINT32_MAX ? UINT32_MAX : m->total_vectors));
+    }
+    rvf_buf_pad(&l1, 0, 8);
+    rvf_status st = rvf_buf_status(&l1);
+    if (st != RVF_OK) {
+        rvf_buf_free(&l1);
+        return st;
+    }
+    size_t L = l1.len, Z = (64 - L % 64) % 64;
+    size_t plen = L + Z + RVF_ROOT_SIZE;
+    uint64_t hdr_off = m->offset;
+    root_encode(m, hdr_off + RVF_SEGMENT_HEADER_SIZE, L);
+    rvf_buf_pad(&l1, 0, 64);
+    rvf_buf_put(&l1, m->root, RVF_ROOT_SIZE);
+    if ((st = rvf_buf_status(&l1)) == RVF_OK) {
+        size_t before = out->len;
+        rvf_seg_emit(
+            out, hdr_off - before, RVF_SEG_MANIFEST,
+            m->lineage_depth || memcmp(m->file_id, (uint8_t[16]){0}, 16) ? RVF_FLAG_HAS_LINEAGE : 0,
+            m->segment_id, algo, l1.data, plen, 0, NULL);
+        m->payload_length = plen;
+        st = rvf_buf_status(out);
+    }
+    rvf_buf_free(&l1);
+    return st;
+}
+
+/* Parse the L1 TLV records (exactly L bytes). Unknown tags are skipped. */
+static rvf_status l1_parse(const uint8_t *p, size_t L, rvf_manifest *m)
+{
+    size_t pos = 0;
+    while (pos < L) {
+        if (L - pos < RVF_TLV_HEADER_SIZE)
+            return RVF_ERR_INVALID_MANIFEST;
+        uint16_t tag = rvfk_ld_u16(p + pos);
+        uint32_t len = rvfk_ld_u32(p + pos + 2);
+        pos += RVF_TLV_HEADER_SIZE;
+        if (len > L - pos)
+            return RVF_ERR_INVALID_MANIFEST;
+        const uint8_t *v = p + pos;
+        switch (tag) {
+        case RVF_TAG_SEGMENT_DIR: {
+            if (len % RVF_DIR_ENTRY_SIZE)
+                return RVF_ERR_INVALID_MANIFEST;
+            uint32_t n = len / RVF_DIR_ENTRY_SIZE;
+            rvf_dir_entry *nd = rvf_realloc(m->dir, (m->ndir + (size_t)n) * sizeof *nd + 1);
+            if (!nd)
+                return RVF_ERR_OUT_OF_MEMORY;
+            m->dir = nd;
+            for (uint32_t i = 0; i < n; i++)
+                dir_entry_decode(v + (size_t)i * RVF_DIR_ENTRY_SIZE, &m->dir[m->ndir + i]);
+            m->ndir += n;
+            break;
+        }
+        case RVF_TAG_OVERLAY_CHAIN:
+            if (len < RVF_OVERLAY_CHAIN_SIZE)
+                return RVF_ERR_INVALID_MANIFEST;
+            m->has_chain = true;
+            m->prev_manifest_offset = rvfk_ld_u64(v + 8);
+            m->prev_manifest_id = rvfk_ld_u64(v + 0x10);
+            memcpy(m->checkpoint_hash, v + 0x18, 16);
+            break;
+        case RVF_TAG_CAPABILITY_MANIFEST:
+            if (len < RVF_CAPABILITY_SIZE)
+                return RVF_ERR_INVALID_MANIFEST;
+            m->has_capability = true;
+            m->min_hw_profile = v[0];
+            m->metric = v[1];
+            break;
+        case RVF_TAG_DELETION_BITMAP: {
+            rvf_free(m->deleted);
+            m->deleted = NULL;
+            rvf_status st = rvf_delbitmap_decode(v, len, &m->deleted, &m->ndeleted);
+            if (st != RVF_OK)
+                return st;
+            break;
+        }
+        case RVF_TAG_WITNESS_CHAIN:
+            if (len < RVF_WITNESS_CHAIN_SIZE)
+                return RVF_ERR_INVALID_MANIFEST;
+            m->has_witness = true;
+            m->witness_seg_offset = rvfk_ld_u64(v);
+            m->witness_count = rvfk_ld_u32(v + 8);
+            memcpy(m->witness_head, v + 16, 32);
+            break;
+        case RVF_TAG_COMPACTION_STATE:
+            if (len < RVF_COMPACTION_STATE_HEADER)
+                return RVF_ERR_INVALID_MANIFEST;
+            m->last_compaction_ns = rvfk_ld_u64(v + 8);
+            m->dead_bytes = rvfk_ld_u64(v + 16);
+            break;
+        default:
+            m->unknown_tags++;
+            break;
+        }
+        pos += len;
+        pos += (8 - pos % 8) % 8;
+    }
+    return RVF_OK;
+}
+
+/* Validate a manifest whose header is at off and whose full payload is at pl. */
+static rvf_status manifest_parse(const rvfk_seg_header *h, uint64_t off, const uint8_t *pl,
+                                 rvf_manifest *m)
+{
+    uint64_t plen = h->payload_length;
+    if (plen < RVF_ROOT_SIZE)
+        return RVF_ERR_INVALID_MANIFEST;
+    uint8_t hash[16];
+    rvf_content_hash(h->checksum_algo, pl, (size_t)plen, hash);
+    if (!rvf_ct_equal(hash, h->content_hash, 16))
+        return RVF_ERR_INVALID_CHECKSUM;
+    const uint8_t *r = pl + plen - RVF_ROOT_SIZE;
+    if (!root_valid(r))
+        return RVF_ERR_INVALID_MANIFEST;
+    if (rvfk_ld_u64(r + RVF_ROOT_OFF_L1_OFFSET) != off + RVF_SEGMENT_HEADER_SIZE)
+        return RVF_ERR_INVALID_MANIFEST;
+    uint64_t L = rvfk_ld_u64(r + RVF_ROOT_OFF_L1_LENGTH);
+    if (L > plen - RVF_ROOT_SIZE)
+        return RVF_ERR_INVALID_MANIFEST;
+    memset(m, 0, sizeof *m);
+    memcpy(m->root, r, RVF_ROOT_SIZE);
+    root_decode(m);
+    m->offset = off;
+    m->segment_id = h->segment_id;
+    m->payload_length = plen;
+    rvf_status st = l1_parse(pl, (size_t)L, m);
+    if (st != RVF_OK)
+        rvf_manifest_free(m);
+    return st;
+}
+
+static rvf_status read_header(rvf_io *io, uint64_t off, uint64_t file_size, rvfk_seg_header *h)
+{
+    uint8_t hb[RVF_SEGMENT_HEADER_SIZE];
+    if (off > file_size || file_size - off < RVF_SEGMENT_HEADER_SIZE)
+        return RVF_ERR_TRUNCATED_SEGMENT;
+    rvf_status st = io->read(io, off, hb, sizeof hb);
+    if (st != RVF_OK)
+        return st;
+    rvfk_seg_header_decode(hb, h);
+    return RVF_OK;
+}
+
+/* Payload bytes [off, off+n): mapped when the backend can, else copied. */
+static rvf_status read_span(rvf_io *io, uint64_t off, uint64_t n, const uint8_t **p, bool *owned)
+{
+    if (n > SIZE_MAX - 1)
+        return RVF_ERR_SEGMENT_TOO_LARGE;
+    if (io->map) {
+        const uint8_t *m = io->map(io, off, (size_t)n);
+        if (m) {
+            io->bytes_read += n;
+            *p = m;
+            *owned = false;
+            return RVF_OK;
+        }
+    }
+    uint8_t *b = rvf_malloc((size_t)n + 1);
+    if (!b)
+        return RVF_ERR_OUT_OF_MEMORY;
+    rvf_status st = io->read(io, off, b, (size_t)n);
+    if (st != RVF_OK) {
+        rvf_free(b);
+        return st;
+    }
+    *p = b;
+    *owned = true;
+    return RVF_OK;
+}
+
+rvf_status rvf_manifest_read_at(rvf_io *io, uint64_t off, uint64_t file_size, rvf_manifest *m)
+{
+    rvfk_seg_header h;
+    rvf_status st = read_header(io, off, file_size, &h);
+    if (st != RVF_OK)
+        return st;
+    if (h.magic != RVF_SEGMENT_MAGIC)
+        return RVF_ERR_INVALID_MAGIC;
+    if (h.version != RVF_SEGMENT_VERSION || h.seg_type != RVF_SEG_MANIFEST || off % 64)
+        return RVF_ERR_INVALID_MANIFEST;
+    if (h.payload_length >= (1ull << 32))
+        return RVF_ERR_SEGMENT_TOO_LARGE;
+    if (h.payload_length > file_size - off - RVF_SEGMENT_HEADER_SIZE)
+        return RVF_ERR_TRUNCATED_SEGMENT;
+    const uint8_t *pl;
+    bool owned;
+    st = read_span(io, off + RVF_SEGMENT_HEADER_SIZE, h.payload_length, &pl, &owned);
+    if (st != RVF_OK)
+        return st;
+    st = manifest_parse(&h, off, pl, m);
+    if (owned)
+        rvf_free((void *)pl);
+    return st;
+}
+
+rvf_status rvf_manifest_locate(rvf_io *io, uint64_t file_size, rvf_manifest *m,
+                               uint64_t *skipped_bad)
+{
+    *skipped_bad = UINT64_MAX;
+    memset(m, 0, sizeof *m);
+    /* fast path: the root is the last 4096 bytes */
+    if (file_size >= RVF_ROOT_SIZE + RVF_SEGMENT_HEADER_SIZE) {
+        uint8_t r[RVF_ROOT_SIZE];
+        if (io->read(io, file_size - RVF_ROOT_SIZE, r, sizeof r) == RVF_OK && root_valid(r)) {
+            uint64_t l1 = rvfk_ld_u64(r + RVF_ROOT_OFF_L1_OFFSET);
+            if (l1 >= RVF_SEGMENT_HEADER_SIZE && l1 % 64 == 0 && l1 < file_size &&
+                rvf_manifest_read_at(io, l1 - RVF_SEGMENT_HEADER_SIZE, file_size, m) == RVF_OK &&
+                m->offset + RVF_SEGMENT_HEADER_SIZE + m->payload_length == file_size)
+                return RVF_OK;
+            rvf_manifest_free(m);
+        }
+    }
+    /* slow path: 64-aligned candidates from the end, read in chunks */
+    enum { CHUNK = 1 << 16 };
+    uint8_t *buf = rvf_malloc(CHUNK);
+    if (!buf)
+        return RVF_ERR_OUT_OF_MEMORY;
+    rvf_status result = RVF_ERR_MANIFEST_NOT_FOUND;
+    int64_t hi = file_size >= 64 ? (int64_t)((file_size - 64) & ~(uint64_t)63) : -1;
+    while (hi >= 0 && result == RVF_ERR_MANIFEST_NOT_FOUND) {
+        uint64_t lo = (uint64_t)hi >= CHUNK - 64 ? (uint64_t)hi - (CHUNK - 64) : 0;
+        if (io->read(io, lo, buf, (size_t)((uint64_t)hi - lo + 64)) != RVF_OK)
+            break;
+        for (int64_t o = hi; o >= (int64_t)lo; o -= 64) {
+            const uint8_t *c = buf + ((uint64_t)o - lo);
+            if (rvfk_ld_u32(c) != RVF_SEGMENT_MAGIC || c[4] != 1 || c[5] != RVF_SEG_MANIFEST)
+                continue;
+            rvf_status st = rvf_manifest_read_at(io, (uint64_t)o, file_size, m);
+            if (st == RVF_OK) {
+                result = RVF_OK;
+                break;
+            }
+            if (st != RVF_ERR_TRUNCATED_SEGMENT && *skipped_bad == UINT64_MAX)
+                *skipped_bad = (uint64_t)o;
+        }
+        hi = (int64_t)lo - 64;
+    }
+    rvf_free(buf);
+    return result;
+}
+
+rvf_status rvf_seg_load(rvf_io *io, const rvf_dir_entry *e, uint64_t file_size,
+                        const uint8_t **payload, bool *owned)
+{
+    rvfk_seg_header h;
+    rvf_status st = read_header(io, e->file_offset, file_size, &h);
+    if (st != RVF_OK)
+        return st;
+    if (h.magic != RVF_SEGMENT_MAGIC)
+        return RVF_ERR_INVALID_MAGIC;
+    if (h.seg_type != e->seg_type || h.segment_id != e->segment_id ||
+        h.payload_length != e->payload_length || !rvf_ct_equal(h.content_hash, e->content_hash, 16))
+        return RVF_ERR_INVALID_MANIFEST;
+    if (h.payload_length >= (1ull << 32))
+        return RVF_ERR_SEGMENT_TOO_LARGE;
+    if (h.payload_length > file_size - e->file_offset - RVF_SEGMENT_HEADER_SIZE)
+        return RVF_ERR_TRUNCATED_SEGMENT;
+    st = read_span(io, e->file_offset + RVF_SEGMENT_HEADER_SIZE, h.payload_length, payload, owned);
+    if (st != RVF_OK)
+        return st;
+    uint8_t hash[16];
+    rvf_content_hash(h.checksum_algo, *payload, (size_t)h.payload_length, hash);
+    if (!rvf_ct_equal(hash, h.content_hash, 16)) {
+        if (*owned)
+            rvf_free((void *)*payload);
+        *payload = NULL;
+        return RVF_ERR_INVALID_CHECKSUM;
+    }
+    return RVF_OK;
+}

@@ -1,0 +1,72 @@
+/* rvf_manifest.h: segments on disk and the two-level manifest (rvf_manifest.c). Internal. */
+#ifndef RVF_MANIFEST_H
+#define RVF_MANIFEST_H
+
+#include "rvf_internal.h"
+
+typedef struct rvf_dir_entry {
+    uint64_t segment_id;
+    uint8_t seg_type, tier;
+    uint16_t flags;
+    uint64_t file_offset, payload_length, compressed_length;
+    uint16_t shard_id, compression;
+    uint32_t block_count;
+    uint8_t content_hash[16];
+} rvf_dir_entry;
+
+typedef struct rvf_manifest {
+    /* where it is */
+    uint64_t offset; /* header offset of the MANIFEST_SEG */
+    uint64_t segment_id, payload_length;
+    /* Level 0 */
+    uint8_t root[RVF_ROOT_SIZE];
+    uint32_t epoch;
+    uint16_t dimension;
+    uint8_t base_dtype, profile_id;
+    uint64_t total_vectors, created_ns, modified_ns;
+    uint8_t file_id[16], parent_id[16], parent_hash[32];
+    uint32_t lineage_depth;
+    /* Level 1 */
+    rvf_dir_entry *dir;
+    uint32_t ndir;
+    bool has_chain;
+    uint64_t prev_manifest_offset, prev_manifest_id;
+    uint8_t checkpoint_hash[16];
+    bool has_capability;
+    uint8_t metric, min_hw_profile;
+    uint64_t *deleted; /* sorted unique */
+    size_t ndeleted;
+    bool has_witness;
+    uint64_t witness_seg_offset;
+    uint32_t witness_count;
+    uint8_t witness_head[32];
+    uint64_t dead_bytes, last_compaction_ns;
+    uint32_t unknown_tags; /* TLV records skipped */
+} rvf_manifest;
+
+void rvf_manifest_free(rvf_manifest *m);
+
+/* Append one segment (header, payload, zero pad to 64) to out, whose first byte will sit at file
+ * offset base. Fills *e (may be NULL). */
+void rvf_seg_emit(rvf_buf *out, uint64_t base, uint8_t type, uint16_t flags, uint64_t segment_id,
+                  uint8_t algo, const uint8_t *payload, size_t len, uint32_t block_count,
+                  rvf_dir_entry *e);
+/* Append a MANIFEST_SEG for m (dir, chain, deleted, ... as set by the caller; m->offset is
+ * where it will be written, m->root is rebuilt). */
+rvf_status rvf_manifest_emit(rvf_buf *out, rvf_manifest *m, uint8_t algo);
+
+/* Read and fully validate the MANIFEST_SEG whose header is at off. */
+rvf_status rvf_manifest_read_at(rvf_io *io, uint64_t off, uint64_t file_size, rvf_manifest *m);
+/* Find the newest valid manifest of a file of file_size bytes: fast path (root at EOF-4096), then
+ * the 64-aligned backward scan. *skipped_bad receives the offset of a complete but invalid newer
+ * manifest that was skipped (corruption, not a torn write), else UINT64_MAX. */
+rvf_status rvf_manifest_locate(rvf_io *io, uint64_t file_size, rvf_manifest *m,
+                               uint64_t *skipped_bad);
+
+/* Read a segment's header at off and check it against its directory entry; then read and verify
+ * the payload (content hash). *payload is either mapped (io->map) or rvf_malloc'd: *owned says
+ * which. */
+rvf_status rvf_seg_load(rvf_io *io, const rvf_dir_entry *e, uint64_t file_size,
+                        const uint8_t **payload, bool *owned);
+
+#endif /* RVF_MANIFEST_H */

@@ -1,0 +1,1833 @@
+/* rvf_store.c: the store. State is an in-memory table built from the newest manifest; every
+ * mutation is one commit (store_commit): append data segments, sync, append the manifest, sync.
+ * The in-memory table changes only after the commit returns OK, so a failed write leaves the
+ * handle on the last committed state and the next commit overwrites the orphan bytes. */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rvf_manifest.h"
+
+/* ---- errors with a detail line ---------------------------------------------------------- */
+static _Thread_local char g_detail[256];
+
+const char *rvf_last_error_detail(void)
+{
+    return g_detail;
+}
+
+static rvf_status fail(rvf_status st, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(g_detail, sizeof g_detail, fmt, ap);
+    va_end(ap);
+    return st;
+}
+
+static const char *seg_name(uint8_t t)
+{
+    static const char *names[] = {
+        "INVALID",    "VEC_SEG",     "INDEX_SEG",  "OVERLAY_SEG", "JOURNAL_SEG", "MANIFEST_SEG",
+        "QUANT_SEG",  "META_SEG",    "HOT_SEG",    "SKETCH_SEG",  "WITNESS_SEG", "PROFILE_SEG",
+        "CRYPTO_SEG", "METAIDX_SEG", "KERNEL_SEG", "EBPF_SEG",    "WASM_SEG"};
+    return t < sizeof names / sizeof names[0] ? names[t] : "segment";
+}
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void random_bytes(uint8_t *out, size_t n)
+{
+    size_t got = 0;
+    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        while (got < n) {
+            ssize_t r = read(fd, out + got, n - got);
+            if (r <= 0)
+                break;
+            got += (size_t)r;
+        }
+        close(fd);
+    }
+    if (got < n) { /* no urandom: a hash of time, pid and address is unique enough for ids */
+        uint8_t seed[32];
+        uint64_t t = now_ns(), pid = (uint64_t)getpid(), a = (uint64_t)(uintptr_t)out;
+        memcpy(seed, &t, 8);
+        memcpy(seed + 8, &pid, 8);
+        memcpy(seed + 16, &a, 8);
+        memset(seed + 24, 0, 8);
+        rvf_shake256(seed, sizeof seed, out, n);
+    }
+}
+
+/* ---- the store ------------------------------------------------------------------------- */
+typedef struct slot_meta {
+    rvf_value *fields; /* one allocation: values then their string bytes */
+    uint32_t n;
+} slot_meta;
+
+struct rvf_store {
+    rvf_io *io;
+    rvf_lock *lock;
+    char *path;
+    bool read_only, memory;
+    uint8_t dialect;
+    /* configuration */
+    uint32_t dim;
+    uint8_t dtype, metric, profile_id, algo, no_witness, no_sync;
+    uint32_t block_vectors;
+    size_t row_bytes;
+    /* committed state */
+    rvf_manifest man; /* the current manifest (dir, deleted list kept in sync) */
+    uint64_t end;     /* committed file size: where the next append goes */
+    uint64_t next_seg_id;
+    uint64_t recovered_from;
+    /* vector table */
+    uint64_t *ids;
+    uint8_t *rows;
+    uint8_t *dead;
+    slot_meta *meta;
+    size_t n, cap, ndead;
+    uint32_t *map; /* open addressing: slot + 1, 0 = empty */
+    size_t map_cap;
+};
+
+static size_t hash_id(uint64_t id, size_t mask)
+{
+    id ^= id >> 33;
+    id *= 0xff51afd7ed558ccdull;
+    id ^= id >> 33;
+    return (size_t)id & mask;
+}
+
+static int64_t find_slot(const rvf_store *s, uint64_t id)
+{
+    if (!s->map_cap)
+        return -1;
+    size_t mask = s->map_cap - 1;
+    for (size_t i = hash_id(id, mask);; i = (i + 1) & mask) {
+        uint32_t v = s->map[i];
+        if (!v)
+            return -1;
+        if (s->ids[v - 1] == id)
+            return (int64_t)(v - 1);
+    }
+}
+
+static rvf_status map_grow(rvf_store *s, size_t need)
+{
+    if (need * 2 <= s->map_cap)
+        return RVF_OK;
+    size_t cap = s->map_cap ? s->map_cap : 1024;
+    while (cap < need * 2)
+        cap *= 2;
+    uint32_t *m = rvf_calloc(cap, sizeof *m);
+    if (!m)
+        return RVF_ERR_OUT_OF_MEMORY;
+    for (size_t j = 0; j < s->n; j++)
+        for (size_t i = hash_id(s->ids[j], cap - 1);; i = (i + 1) & (cap - 1))
+            if (!m[i]) {
+                m[i] = (uint32_t)(j + 1);
+                break;
+            }
+    rvf_free(s->map);
+    s->map = m;
+    s->map_cap = cap;
+    return RVF_OK;
+}
+
+static rvf_status table_reserve(rvf_store *s, size_t extra)
+{
+    size_t need = s->n + extra;
+    if (need >= UINT32_MAX)
+        return RVF_ERR_OUT_OF_MEMORY;
+    if (need > s->cap) {
+        size_t cap = s->cap ? s->cap : 1024;
+        while (cap < need)
+            cap *= 2;
+        uint64_t *ids = rvf_realloc(s->ids, cap * sizeof *ids);
+        if (ids)
+            s->ids = ids;
+        uint8_t *rows = rvf_realloc(s->rows, cap * s->row_bytes);
+        if (rows)
+            s->rows = rows;
+        uint8_t *dead = rvf_realloc(s->dead, cap);
+        if (dead)
+            s->dead = dead;
+        slot_meta *meta = rvf_realloc(s->meta, cap * sizeof *meta);
+        if (meta)
+            s->meta = meta;
+        if (!ids || !rows || !dead || !meta)
+            return RVF_ERR_OUT_OF_MEMORY;
+        s->cap = cap;
+    }
+    return map_grow(s, need);
+}
+
+static void meta_clear(slot_meta *m)
+{
+    rvf_free(m->fields);
+    m->fields = NULL;
+    m->n = 0;
+}
+
+static rvf_status meta_set(slot_meta *m, const rvf_value *f, uint32_t n)
+{
+    meta_clear(m);
+    if (!n)
+        return RVF_OK;
+    size_t bytes = (size_t)n * sizeof(rvf_value);
+    for (uint32_t i = 0; i < n; i++)
+        if (f[i].type == RVF_VALUE_STRING || f[i].type == RVF_VALUE_BYTES)
+            bytes += f[i].v.bytes.len;
+    rvf_value *v = rvf_malloc(bytes);
+    if (!v)
+        return RVF_ERR_OUT_OF_MEMORY;
+    memcpy(v, f, (size_t)n * sizeof *v);
+    uint8_t *str = (uint8_t *)(v + n);
+    for (uint32_t i = 0; i < n; i++)
+        if (v[i].type == RVF_VALUE_STRING || v[i].type == RVF_VALUE_BYTES) {
+            if (v[i].v.bytes.len)
+                memcpy(str, f[i].v.bytes.ptr, v[i].v.bytes.len);
+            v[i].v.bytes.ptr = str;
+            str += v[i].v.bytes.len;
+        }
+    m->fields = v;
+    m->n = n;
+    return RVF_OK;
+}
+
+/* Insert or replace id's vector (row in the store's dtype). A replaced vector loses its
+ * metadata and its deletion: the newer copy is authoritative (FORMAT.md). */
+static rvf_status table_upsert(rvf_store *s, uint64_t id, const uint8_t *row, size_t *slot_out)
+{
+    int64_t j = find_slot(s, id);
+    if (j < 0) {
+        rvf_status st = table_reserve(s, 1);
+        if (st != RVF_OK)
+            return st;
+        j = (int64_t)s->n++;
+        s->ids[j] = id;
+        s->dead[j] = 0;
+        s->meta[j].fields = NULL;
+        s->meta[j].n = 0;
+        size_t mask = s->map_cap - 1;
+        for (size_t i = hash_id(id, mask);; i = (i + 1) & mask)
+            if (!s->map[i]) {
+                s->map[i] = (uint32_t)(j + 1);
+                break;
+            }
+    } else {
+        meta_clear(&s->meta[j]);
+        if (s->dead[j]) {
+            s->dead[j] = 0;
+            s->ndead--;
+        }
+    }
+    memcpy(s->rows + (size_t)j * s->row_bytes, row, s->row_bytes);
+    if (slot_out)
+        *slot_out = (size_t)j;
+    return RVF_OK;
+}
+
+static void table_free(rvf_store *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        meta_clear(&s->meta[i]);
+    rvf_free(s->ids);
+    rvf_free(s->rows);
+    rvf_free(s->dead);
+    rvf_free(s->meta);
+    rvf_free(s->map);
+    s->ids = NULL;
+    s->rows = s->dead = NULL;
+    s->meta = NULL;
+    s->map = NULL;
+    s->n = s->cap = s->ndead = s->map_cap = 0;
+}
+
+static void store_free(rvf_store *s)
+{
+    if (!s)
+        return;
+    table_free(s);
+    rvf_manifest_free(&s->man);
+    if (s->io)
+        s->io->close(s->io);
+    rvf_lock_release(s->lock);
+    rvf_free(s->path);
+    rvf_free(s);
+}
+
+static rvf_store *store_new(void)
+{
+    rvf_store *s = rvf_calloc(1, sizeof *s);
+    if (s)
+        s->recovered_from = UINT64_MAX;
+    return s;
+}
+
+static char *str_dup(const char *a, const char *suffix)
+{
+    size_t la = strlen(a), lb = suffix ? strlen(suffix) : 0;
+    char *p = rvf_malloc(la + lb + 1);
+    if (p) {
+        memcpy(p, a, la);
+        if (lb)
+            memcpy(p + la, suffix, lb);
+        p[la + lb] = 0;
+    }
+    return p;
+}
+
+/* ---- loading ----------------------------------------------------------------------------- */
+typedef struct meta_ctx {
+    rvf_store *s;
+    uint32_t dir_pos;
+    uint32_t *vec_pos; /* per slot: directory position of its authoritative VEC_SEG */
+} meta_ctx;
+
+static rvf_status meta_row(void *ctx, uint64_t id, const rvf_value *f, uint32_t n)
+{
+    meta_ctx *c = ctx;
+    int64_t j = find_slot(c->s, id);
+    if (j < 0 || c->vec_pos[j] > c->dir_pos)
+        return RVF_OK; /* metadata of a vector replaced later, or of no vector */
+    return meta_set(&c->s->meta[j], f, n);
+}
+
+/* Build the table from s->man: VEC_SEGs and META_SEGs in directory order, then deletions. */
+static rvf_status load_native(rvf_store *s)
+{
+    rvf_manifest *m = &s->man;
+    uint64_t fsz = s->io->size(s->io);
+    s->dim = m->dimension;
+    s->dtype = m->base_dtype;
+    s->metric = m->has_capability ? m->metric : RVF_METRIC_L2;
+    s->profile_id = m->profile_id;
+    if (!s->dim || (s->dtype != RVF_DTYPE_F32 && s->dtype != RVF_DTYPE_F16))
+        return fail(RVF_ERR_INVALID_MANIFEST, "manifest at %llu: dimension %u dtype %u unsupported",
+                    (unsigned long long)m->offset, s->dim, s->dtype);
+    s->row_bytes = (size_t)s->dim * rvf_dtype_size(s->dtype);
+    uint32_t *vec_pos = NULL;
+    size_t vec_cap = 0;
+    rvf_status st = RVF_OK;
+    uint64_t max_id = m->segment_id;
+    for (uint32_t i = 0; i < m->ndir && st == RVF_OK; i++) {
+        const rvf_dir_entry *e = &m->dir[i];
+        if (e->segment_id > max_id)
+            max_id = e->segment_id;
+        if (e->seg_type != RVF_SEG_VEC && e->seg_type != RVF_SEG_META)
+            continue;
+        const uint8_t *p;
+        bool owned;
+        st = rvf_seg_load(s->io, e, fsz, &p, &owned);
+        if (st != RVF_OK) {
+            st = fail(st, "%s id %llu at offset %llu: %s", seg_name(e->seg_type),
+                      (unsigned long long)e->segment_id, (unsigned long long)e->file_offset,
+                      rvf_strerror(st));
+            break;
+        }
+        if (e->seg_type == RVF_SEG_VEC) {
+            rvf_vec_block *blk = NULL;
+            uint32_t nb = 0;
+            st = rvf_vecseg_blocks(p, (size_t)e->payload_length, &blk, &nb);
+            for (uint32_t b = 0; b < nb && st == RVF_OK; b++) {
+                if (blk[b].dim != s->dim || blk[b].dtype != s->dtype)
+                    continue; /* other dimensions: listed, not searched (FORMAT.md) */
+                uint64_t *ids = rvf_malloc((size_t)blk[b].count * 8 + 8);
+                uint8_t *rows = rvf_malloc((size_t)blk[b].count * s->row_bytes + 1);
+                if (!ids || !rows)
+                    st = RVF_ERR_OUT_OF_MEMORY;
+                if (st == RVF_OK)
+                    st = rvf_vecseg_decode_block(p, (size_t)e->payload_length, &blk[b], ids, rows);
+                if (st == RVF_OK)
+                    st = table_reserve(s, blk[b].count);
+                if (st == RVF_OK && s->cap > vec_cap) {
+                    uint32_t *nv = rvf_realloc(vec_pos, s->cap * sizeof *nv);
+                    if (!nv)
+                        st = RVF_ERR_OUT_OF_MEMORY;
+                    else {
+                        vec_pos = nv;
+                        vec_cap = s->cap;
+                    }
+                }
+                for (uint32_t k = 0; k < blk[b].count && st == RVF_OK; k++) {
+                    size_t slot;
+                    st = table_upsert(s, ids[k], rows + (size_t)k * s->row_bytes, &slot);
+                    if (st == RVF_OK)
+                        vec_pos[slot] = i;
+                }
+                rvf_free(ids);
+                rvf_free(rows);
+            }
+            rvf_free(blk);
+            if (st != RVF_OK)
+                st = fail(st, "VEC_SEG id %llu at offset %llu: %s",
+                          (unsigned long long)e->segment_id, (unsigned long long)e->file_offset,
+                          rvf_strerror(st));
+        } else if (s->n) {
+            meta_ctx c = {s, i, vec_pos};
+            st = rvf_metaseg_decode(p, (size_t)e->payload_length, meta_row, &c);
+            if (st != RVF_OK)
+                st = fail(st, "META_SEG id %llu at offset %llu: %s",
+                          (unsigned long long)e->segment_id, (unsigned long long)e->file_offset,
+                          rvf_strerror(st));
+        }
+        if (owned)
+            rvf_free((void *)p);
+    }
+    rvf_free(vec_pos);
+    if (st != RVF_OK)
+        return st;
+    for (size_t i = 0; i < m->ndeleted; i++) {
+        int64_t j = find_slot(s, m->deleted[i]);
+        if (j >= 0 && !s->dead[j]) {
+            s->dead[j] = 1;
+            s->ndead++;
+        }
+    }
+    s->next_seg_id = max_id + 1;
+    s->end = m->offset + RVF_SEGMENT_HEADER_SIZE + m->payload_length;
+    return RVF_OK;
+}
+
+/* The reference runtime's dialect: loaded read-only into the same table (f32). */
+static rvf_status ref_vector(void *ctx, uint64_t id, const float *v, uint32_t dim)
+{
+    rvf_store *s = ctx;
+    if (dim != s->dim)
+        return RVF_OK; /* the reference parses each VEC with its own dim; we keep the primary */
+    uint8_t *row = rvf_malloc(s->row_bytes);
+    if (!row)
+        return RVF_ERR_OUT_OF_MEMORY;
+    for (uint32_t i = 0; i < dim; i++)
+        rvfk_st_f32(row + 4 * i, v[i]);
+    rvf_status st = table_upsert(s, id, row, NULL);
+    rvf_free(row);
+    return st;
+}
+
+static rvf_status ref_deleted(void *ctx, uint64_t id)
+{
+    rvf_store *s = ctx;
+    int64_t j = find_slot(s, id);
+    if (j >= 0 && !s->dead[j]) {
+        s->dead[j] = 1;
+        s->ndead++;
+    }
+    return RVF_OK;
+}
+
+typedef struct ref_seg_ctx {
+    rvf_store *s;
+} ref_seg_ctx;
+
+static rvf_status ref_segment(void *ctx, const rvf_segment_info *seg)
+{
+    rvf_store *s = ctx;
+    rvf_dir_entry *d = rvf_realloc(s->man.dir, (s->man.ndir + 1) * sizeof *d);
+    if (!d)
+        return RVF_ERR_OUT_OF_MEMORY;
+    s->man.dir = d;
+    memset(&d[s->man.ndir], 0, sizeof *d);
+    d[s->man.ndir].segment_id = seg->segment_id;
+    d[s->man.ndir].seg_type = seg->seg_type;
+    d[s->man.ndir].flags = seg->flags;
+    d[s->man.ndir].file_offset = seg->offset;
+    d[s->man.ndir].payload_length = seg->payload_length;
+    s->man.ndir++;
+    return RVF_OK;
+}
+
+static rvf_status load_reference(rvf_store *s)
+{
+    rvf_ref_info info;
+    memset(&info, 0, sizeof info);
+    /* dimension is needed before vectors arrive: a first pass without the vector sink */
+    rvf_ref_sink probe = {s, NULL, NULL, NULL};
+    rvf_status st = rvf_ref_load(s->io, &info, &probe);
+    if (st != RVF_OK)
+        return fail(st, "reference-dialect file: %s", rvf_strerror(st));
+    s->dialect = 1;
+    s->read_only = true;
+    s->dim = info.dimension;
+    s->dtype = RVF_DTYPE_F32;
+    s->metric = info.metric <= RVF_METRIC_COSINE ? info.metric : RVF_METRIC_L2;
+    s->profile_id = info.profile_id;
+    s->row_bytes = (size_t)s->dim * 4;
+    rvf_ref_sink sink = {s, ref_segment, ref_vector, ref_deleted};
+    st = rvf_ref_load(s->io, &info, &sink);
+    if (st != RVF_OK)
+        return fail(st, "reference-dialect file: %s", rvf_strerror(st));
+    s->man.epoch = info.epoch;
+    s->man.dimension = info.dimension;
+    s->man.offset = info.manifest_offset;
+    s->man.total_vectors = s->n;
+    memcpy(s->man.file_id, info.file_id, 16);
+    memcpy(s->man.parent_id, info.parent_id, 16);
+    memcpy(s->man.parent_hash, info.parent_hash, 32);
+    s->man.lineage_depth = info.lineage_depth;
+    s->end = s->io->size(s->io);
+    return RVF_OK;
+}
+
+/* Find the newest manifest and load it (or the reference dialect). */
+static rvf_status store_boot(rvf_store *s, int64_t at_epoch)
+{
+    uint64_t fsz = s->io->size(s->io);
+    uint64_t bad;
+    rvf_status st = rvf_manifest_locate(s->io, fsz, &s->man, &bad);
+    if (st == RVF_ERR_MANIFEST_NOT_FOUND && rvf_ref_detect(s->io))
+        return load_reference(s);
+    if (st != RVF_OK)
+        return fail(st, "no valid RVF manifest in %llu bytes", (unsigned long long)fsz);
+    s->recovered_from = bad;
+    while (at_epoch >= 0 && s->man.epoch != (uint32_t)at_epoch) {
+        if (!s->man.has_chain || s->man.epoch < (uint32_t)at_epoch || !s->man.prev_manifest_offset)
+            return fail(RVF_ERR_NOT_FOUND, "epoch %lld is not in the manifest chain",
+                        (long long)at_epoch);
+        uint64_t prev = s->man.prev_manifest_offset;
+        rvf_manifest_free(&s->man);
+        st = rvf_manifest_read_at(s->io, prev, fsz, &s->man);
+        if (st != RVF_OK)
+            return fail(st, "manifest chain broken at offset %llu: %s", (unsigned long long)prev,
+                        rvf_strerror(st));
+    }
+    return load_native(s);
+}
+
+/* ---- committing ---------------------------------------------------------------------------- */
+static rvf_status io_sync(rvf_store *s)
+{
+    return s->no_sync || !s->io->sync ? RVF_OK : s->io->sync(s->io);
+}
+
+/* The commit (FORMAT.md "Write protocol"): data segments (already encoded in `data`, starting at
+ * file offset s->end, their directory entries in add[]), fsync, then the manifest `m` (whose dir,
+ * deleted list and counters the caller prepared), fsync. On success s->man becomes m. */
+static rvf_status store_commit(rvf_store *s, rvf_buf *data, rvf_manifest *m)
+{
+    if (s->read_only)
+        return RVF_ERR_READ_ONLY;
+    rvf_status st = RVF_OK;
+    if (data->len) {
+        st = s->io->write(s->io, s->end, data->data, data->len);
+        if (st == RVF_OK)
+            st = io_sync(s);
+        if (st != RVF_OK)
+            return fail(st, "appending %zu bytes at offset %llu: %s", data->len,
+                        (unsigned long long)s->end, rvf_strerror(st));
+    }
+    m->offset = s->end + data->len;
+    m->segment_id = s->next_seg_id++;
+    m->has_chain = s->man.offset || s->man.payload_length;
+    m->prev_manifest_offset = s->man.offset;
+    m->prev_manifest_id = s->man.segment_id;
+    if (m->has_chain) /* the superseded manifest becomes dead space */
+        m->dead_bytes = s->man.dead_bytes + RVF_SEGMENT_HEADER_SIZE + s->man.payload_length;
+    m->modified_ns = now_ns();
+    rvf_buf mb;
+    rvf_buf_init(&mb);
+    st = rvf_manifest_emit(&mb, m, s->algo);
+    if (st == RVF_OK)
+        st = s->io->write(s->io, m->offset, mb.data, mb.len);
+    if (st == RVF_OK)
+        st = io_sync(s);
+    uint64_t new_end = m->offset + mb.len;
+    rvf_buf_free(&mb);
+    if (st != RVF_OK)
+        return fail(st, "writing the manifest at offset %llu: %s", (unsigned long long)m->offset,
+                    rvf_strerror(st));
+    rvf_manifest_free(&s->man);
+    s->man = *m;
+    s->end = new_end;
+    return RVF_OK;
+}
+
+/* A copy of the current manifest's state for the next commit (dir and deleted duplicated). */
+static rvf_status manifest_next(rvf_store *s, rvf_manifest *m, uint32_t extra_dir)
+{
+    *m = s->man;
+    m->dir = rvf_malloc(((size_t)s->man.ndir + extra_dir) * sizeof *m->dir + 1);
+    m->deleted = NULL;
+    m->ndeleted = 0;
+    if (!m->dir)
+        return RVF_ERR_OUT_OF_MEMORY;
+    if (s->man.ndir)
+        memcpy(m->dir, s->man.dir, s->man.ndir * sizeof *m->dir);
+    m->epoch = s->man.epoch + 1;
+    return RVF_OK;
+}
+
+/* Deleted ids (sorted) of the table after applying extra deletions in `kill` (slots). */
+static rvf_status deleted_list(rvf_store *s, const uint8_t *kill, uint64_t **out, size_t *n)
+{
+    size_t cnt = 0;
+    for (size_t i = 0; i < s->n; i++)
+        cnt += s->dead[i] || (kill && kill[i]);
+    *n = cnt;
+    *out = NULL;
+    if (!cnt)
+        return RVF_OK;
+    uint64_t *d = rvf_malloc(cnt * sizeof *d);
+    if (!d)
+        return RVF_ERR_OUT_OF_MEMORY;
+    size_t k = 0;
+    for (size_t i = 0; i < s->n; i++)
+        if (s->dead[i] || (kill && kill[i]))
+            d[k++] = s->ids[i];
+    /* sort (ids are mostly ascending already): heap sort keeps this allocation-free */
+    for (size_t start = cnt / 2; start-- > 0;)
+        for (size_t r = start;;) {
+            size_t c = 2 * r + 1;
+            if (c >= cnt)
+                break;
+            if (c + 1 < cnt && d[c + 1] > d[c])
+                c++;
+            if (d[r] >= d[c])
+                break;
+            uint64_t t = d[r];
+            d[r] = d[c];
+            d[c] = t;
+            r = c;
+        }
+    for (size_t end = cnt; end-- > 1;) {
+        uint64_t t = d[0];
+        d[0] = d[end];
+        d[end] = t;
+        for (size_t r = 0;;) {
+            size_t c = 2 * r + 1;
+            if (c >= end)
+                break;
+            if (c + 1 < end && d[c + 1] > d[c])
+                c++;
+            if (d[r] >= d[c])
+                break;
+            t = d[r];
+            d[r] = d[c];
+            d[c] = t;
+            r = c;
+        }
+    }
+    *out = d;
+    return RVF_OK;
+}
+
+/* Append a WITNESS_SEG (one entry, genesis) for an action; links it to the previous head by
+ * including the head's hex in the action record. */
+static void witness_emit(rvf_store *s, rvf_buf *data, rvf_manifest *m, uint8_t type,
+                         const char *action)
+{
+    if (s->no_witness)
+        return;
+    char rec[256];
+    char hex[65];
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", m->witness_head[i]);
+    int len = snprintf(rec, sizeof rec, "%s,prev=%s", action, hex);
+    rvf_buf w;
+    rvf_buf_init(&w);
+    rvf_witness_append(&w, rec, (size_t)len, now_ns(), type);
+    if (rvf_buf_status(&w) == RVF_OK) {
+        rvf_dir_entry *e = &m->dir[m->ndir];
+        rvf_seg_emit(data, s->end, RVF_SEG_WITNESS, 0, s->next_seg_id++, s->algo, w.data, w.len, 0,
+                     e);
+        m->ndir++;
+        m->has_witness = true;
+        m->witness_seg_offset = e->file_offset;
+        m->witness_count++;
+        rvf_shake256(w.data, w.len, m->witness_head, 32);
+    }
+    rvf_buf_free(&w);
+}
+
+/* ---- opening ------------------------------------------------------------------------------ */
+rvf_options rvf_options_default(uint32_t dimension)
+{
+    rvf_options o;
+    memset(&o, 0, sizeof o);
+    o.dimension = dimension;
+    o.metric = RVF_METRIC_L2;
+    o.dtype = RVF_DTYPE_F32;
+    o.checksum_algo = RVF_HASH_XXH3_128;
+    o.block_vectors = RVF_VEC_BLOCK_VECTORS;
+    return o;
+}
+
+static rvf_status check_options(const rvf_options *o)
+{
+    if (!o || o->dimension == 0 || o->dimension > 65535)
+        return fail(RVF_ERR_INVALID_ARGUMENT, "dimension must be 1..65535");
+    if (o->metric > RVF_METRIC_COSINE)
+        return fail(RVF_ERR_METRIC_UNSUPPORTED, "metric %d: use L2, IP or cosine for float vectors",
+                    (int)o->metric);
+    if (o->dtype != RVF_DTYPE_F32 && o->dtype != RVF_DTYPE_F16)
+        return fail(RVF_ERR_INVALID_ARGUMENT, "dtype must be f32 or f16");
+    if (o->checksum_algo && o->checksum_algo != RVF_HASH_XXH3_128 &&
+        o->checksum_algo != RVF_HASH_SHAKE256)
+        return fail(RVF_ERR_INVALID_ARGUMENT,
+                    "checksum_algo must be 1 (XXH3-128) or 2 (SHAKE-256)");
+    return RVF_OK;
+}
+
+static void apply_options(rvf_store *s, const rvf_options *o)
+{
+    s->dim = o->dimension;
+    s->dtype = (uint8_t)o->dtype;
+    s->metric = (uint8_t)o->metric;
+    s->profile_id = o->profile_id;
+    s->algo = o->checksum_algo ? o->checksum_algo : RVF_HASH_XXH3_128;
+    s->no_witness = o->no_witness;
+    s->no_sync = o->no_sync;
+    s->block_vectors = o->block_vectors ? o->block_vectors : RVF_VEC_BLOCK_VECTORS;
+    s->row_bytes = (size_t)s->dim * rvf_dtype_size(s->dtype);
+}
+
+/* The first manifest of a new store (epoch 0, empty). */
+static rvf_status store_init_file(rvf_store *s)
+{
+    rvf_manifest m;
+    memset(&m, 0, sizeof m);
+    m.dimension = (uint16_t)s->dim;
+    m.base_dtype = s->dtype;
+    m.profile_id = s->profile_id;
+    m.metric = s->metric;
+    m.has_capability = true;
+    m.min_hw_profile = 3;
+    m.created_ns = now_ns();
+    random_bytes(m.file_id, 16);
+    m.dir = rvf_malloc(sizeof *m.dir * 2);
+    if (!m.dir)
+        return RVF_ERR_OUT_OF_MEMORY;
+    s->next_seg_id = 1;
+    s->end = 0;
+    rvf_buf data;
+    rvf_buf_init(&data);
+    witness_emit(s, &data, &m, RVF_WITNESS_PROVENANCE, "create:epoch=0");
+    m.epoch = 0;
+    rvf_status st = rvf_buf_status(&data);
+    if (st == RVF_OK)
+        st = store_commit(s, &data, &m);
+    rvf_buf_free(&data);
+    if (st != RVF_OK)
+        rvf_manifest_free(&m);
+    return st;
+}
+
+rvf_status rvf_create(const char *path, const rvf_options *opt, rvf_store **out)
+{
+    *out = NULL;
+    g_detail[0] = 0;
+    rvf_status st = check_options(opt);
+    if (st != RVF_OK)
+        return st;
+    rvf_store *s = store_new();
+    if (!s)
+        return RVF_ERR_OUT_OF_MEMORY;
+    apply_options(s, opt);
+    s->path = str_dup(path, NULL);
+    if (!s->path)
+        st = RVF_ERR_OUT_OF_MEMORY;
+    if (st == RVF_OK && (st = rvf_lock_acquire(path, &s->lock)) != RVF_OK)
+        st = fail(st, "%s.lock is held by another writer", path);
+    if (st == RVF_OK &&
+        (st = rvf_io_file_open(path, RVF_IO_READ | RVF_IO_WRITE | RVF_IO_CREATE, &s->io)) != RVF_OK)
+        st = fail(st, "creating %s: %s", path, rvf_strerror(st));
+    if (st == RVF_OK)
+        st = store_init_file(s);
+    if (st != RVF_OK) {
+        bool created = s->io != NULL;
+        store_free(s);
+        if (created)
+            unlink(path);
+        return st;
+    }
+    *out = s;
+    return RVF_OK;
+}
+
+static rvf_status open_path(const char *path, bool write, int64_t at_epoch, rvf_store **out)
+{
+    *out = NULL;
+    g_detail[0] = 0;
+    rvf_store *s = store_new();
+    if (!s)
+        return RVF_ERR_OUT_OF_MEMORY;
+    rvf_status st = RVF_OK;
+    s->path = str_dup(path, NULL);
+    s->read_only = !write;
+    s->algo = RVF_HASH_XXH3_128;
+    s->block_vectors = RVF_VEC_BLOCK_VECTORS;
+    if (!s->path)
+        st = RVF_ERR_OUT_OF_MEMORY;
+    if (st == RVF_OK && write) {
+        if ((st = rvf_lock_acquire(path, &s->lock)) != RVF_OK)
+            st = fail(st, "%s.lock is held by another writer", path);
+        else { /* a compaction that died before its rename leaves a temporary file */
+            char *tmp = str_dup(path, ".compact.tmp");
+            if (tmp)
+                unlink(tmp);
+            rvf_free(tmp);
+        }
+    }
+    if (st == RVF_OK &&
+        (st = rvf_io_file_open(path, write ? RVF_IO_READ | RVF_IO_WRITE : RVF_IO_READ, &s->io)) !=
+            RVF_OK)
+        st = fail(st, "opening %s: %s", path, rvf_strerror(st));
+    if (st == RVF_OK)
+        st = store_boot(s, at_epoch);
+    if (st == RVF_OK && write && !s->read_only && s->end < s->io->size(s->io)) {
+        /* uncommitted bytes after the newest valid manifest: drop them before appending */
+        st = s->io->truncate(s->io, s->end);
+        if (st == RVF_OK)
+            st = io_sync(s);
+    }
+    if (st == RVF_OK && at_epoch >= 0)
+        s->read_only = true;
+    if (st != RVF_OK) {
+        store_free(s);
+        return st;
+    }
+    *out = s;
+    return RVF_OK;
+}
+
+rvf_status rvf_open(const char *path, rvf_store **out)
+{
+    return open_path(path, true, -1, out);
+}
+
+rvf_status rvf_open_readonly(const char *path, rvf_store **out)
+{
+    return open_path(path, false, -1, out);
+}
+
+rvf_status rvf_open_at_epoch(const char *path, uint32_t epoch, rvf_store **out)
+{
+    return open_path(path, false, epoch, out);
+}
+
+static rvf_status open_io(rvf_io *io, bool writable, rvf_store **out)
+{
+    *out = NULL;
+    g_detail[0] = 0;
+    if (!io)
+        return RVF_ERR_OUT_OF_MEMORY;
+    rvf_store *s = store_new();
+    if (!s) {
+        io->close(io);
+        return RVF_ERR_OUT_OF_MEMORY;
+    }
+    s->io = io;
+    s->read_only = !writable;
+    s->memory = writable;
+    s->algo = RVF_HASH_XXH3_128;
+    s->block_vectors = RVF_VEC_BLOCK_VECTORS;
+    rvf_status st = store_boot(s, -1);
+    if (st == RVF_OK && writable && !s->read_only && s->end < io->size(io))
+        st = io->truncate(io, s->end);
+    if (st != RVF_OK) {
+        store_free(s);
+        return st;
+    }
+    *out = s;
+    return RVF_OK;
+}
+
+rvf_status rvf_open_view(const void *bytes, size_t len, rvf_store **out)
+{
+    rvf_io *io = NULL;
+    rvf_status st = rvf_io_view(bytes, len, &io);
+    if (st != RVF_OK)
+        return st;
+    return open_io(io, false, out);
+}
+
+rvf_status rvf_open_source(const rvf_source *src, rvf_store **out)
+{
+    rvf_io *io = NULL;
+    rvf_status st = rvf_io_source(src, &io);
+    if (st != RVF_OK)
+        return st;
+    return open_io(io, false, out);
+}
+
+rvf_status rvf_open_memory(const void *bytes, size_t len, rvf_store **out)
+{
+    rvf_io *io = NULL;
+    rvf_status st = rvf_io_memory(bytes, len, &io);
+    if (st != RVF_OK)
+        return st;
+    return open_io(io, true, out);
+}
+
+rvf_status rvf_create_memory(const rvf_options *opt, rvf_store **out)
+{
+    *out = NULL;
+    g_detail[0] = 0;
+    rvf_status st = check_options(opt);
+    if (st != RVF_OK)
+        return st;
+    rvf_store *s = store_new();
+    if (!s)
+        return RVF_ERR_OUT_OF_MEMORY;
+    apply_options(s, opt);
+    s->memory = true;
+    st = rvf_io_memory(NULL, 0, &s->io);
+    if (st == RVF_OK)
+        st = store_init_file(s);
+    if (st != RVF_OK) {
+        store_free(s);
+        return st;
+    }
+    *out = s;
+    return RVF_OK;
+}
+
+rvf_status rvf_store_bytes(rvf_store *s, const uint8_t **bytes, size_t *len)
+{
+    if (!s || !s->memory)
+        return RVF_ERR_INVALID_ARGUMENT;
+    *bytes = rvf_io_memory_bytes(s->io, len);
+    return RVF_OK;
+}
+
+rvf_status rvf_refresh(rvf_store *s)
+{
+    if (!s)
+        return RVF_ERR_INVALID_ARGUMENT;
+    if (!s->read_only || s->dialect)
+        return RVF_OK; /* a writer's view is always the newest */
+    table_free(s);
+    rvf_manifest_free(&s->man);
+    return store_boot(s, -1);
+}
+
+rvf_status rvf_close(rvf_store *s)
+{
+    if (!s)
+        return RVF_OK;
+    rvf_status st = RVF_OK;
+    if (!s->read_only && s->io->sync && !s->no_sync)
+        st = s->io->sync(s->io);
+    store_free(s);
+    return st;
+}
+
+/* ---- ingest --------------------------------------------------------------------------------- */
+typedef struct sort_item {
+    uint64_t id;
+    uint32_t idx; /* position in the batch; later positions win */
+} sort_item;
+
+static void sort_items(sort_item *a, size_t n)
+{
+    /* merge sort by (id, idx): stable and O(n log n) */
+    if (n < 2)
+        return;
+    sort_item *tmp = rvf_malloc(n * sizeof *tmp);
+    if (!tmp) { /* insertion sort fallback */
+        for (size_t i = 1; i < n; i++)
+            for (size_t j = i; j > 0 && a[j - 1].id > a[j].id; j--) {
+                sort_item t = a[j];
+                a[j] = a[j - 1];
+                a[j - 1] = t;
+            }
+        return;
+    }
+    for (size_t w = 1; w < n; w *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * w) {
+            size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+            size_t i = lo, j = mid, k = lo;
+            while (i < mid && j < hi)
+                tmp[k++] = a[j].id < a[i].id ? a[j++] : a[i++];
+            while (i < mid)
+                tmp[k++] = a[i++];
+            while (j < hi)
+                tmp[k++] = a[j++];
+        }
+        memcpy(a, tmp, n * sizeof *a);
+    }
+    rvf_free(tmp);
+}
+
+rvf_status rvf_ingest(rvf_store *s, const float *vectors, const uint64_t *ids, size_t n,
+                      const rvf_value *meta, const uint32_t *meta_counts)
+{
+    g_detail[0] = 0;
+    if (!s)
+        return RVF_ERR_INVALID_ARGUMENT;
+    if (s->read_only)
+        return fail(RVF_ERR_READ_ONLY, s->dialect ? "a reference-dialect file is read-only "
+                                                    "(compact it into RVF first)"
+                                                  : "the store is open read-only");
+    if (n == 0)
+        return RVF_OK;
+    if (!vectors || !ids || n > UINT32_MAX / 2)
+        return fail(RVF_ERR_INVALID_ARGUMENT, "vectors and ids are required");
+    for (size_t i = 0; i < n; i++)
+        for (uint32_t d = 0; d < s->dim; d++)
+            if (!isfinite(vectors[i * s->dim + d]))
+                return fail(RVF_ERR_INVALID_ARGUMENT,
+                            "vector %zu (id %llu) has a NaN or infinite value at dimension %u; "
+                            "the batch was not written",
+                            i, (unsigned long long)ids[i], d);
+    size_t *moff = NULL;
+    if (meta_counts) {
+        moff = rvf_malloc((n + 1) * sizeof *moff);
+        if (!moff)
+            return RVF_ERR_OUT_OF_MEMORY;
+        moff[0] = 0;
+        for (size_t i = 0; i < n; i++)
+            moff[i + 1] = moff[i] + meta_counts[i];
+        if (moff[n] && !meta) {
+            rvf_free(moff);
+            return fail(RVF_ERR_INVALID_ARGUMENT, "meta_counts given without meta values");
+        }
+    }
+    /* sort by id; for duplicate ids the last one of the batch wins */
+    sort_item *it = rvf_malloc(n * sizeof *it);
+    size_t m = 0;
+    rvf_status st = it ? RVF_OK : RVF_ERR_OUT_OF_MEMORY;
+    if (st == RVF_OK) {
+        for (size_t i = 0; i < n; i++)
+            it[i] = (sort_item){ids[i], (uint32_t)i};
+        sort_items(it, n);
+        for (size_t i = 0; i < n; i++) {
+            if (m && it[m - 1].id == it[i].id)
+                it[m - 1] = it[i];
+            else
+                it[m++] = it[i];
+        }
+    }
+    uint64_t *sids = st == RVF_OK ? rvf_malloc(m * sizeof *sids) : NULL;
+    uint8_t *rows = st == RVF_OK ? rvf_malloc(m * s->row_bytes + 1) : NULL;
+    if (st == RVF_OK && (!sids || !rows))
+        st = RVF_ERR_OUT_OF_MEMORY;
+    for (size_t i = 0; st == RVF_OK && i < m; i++) {
+        sids[i] = it[i].id;
+        const float *v = vectors + (size_t)it[i].idx * s->dim;
+        uint8_t *r = rows + i * s->row_bytes;
+        if (s->dtype == RVF_DTYPE_F32)
+            for (uint32_t d = 0; d < s->dim; d++)
+                rvfk_st_f32(r + 4 * d, v[d]);
+        else
+            for (uint32_t d = 0; d < s->dim; d++)
+                rvfk_st_u16(r + 2 * d, rvfk_f32_to_f16(v[d]));
+    }
+    /* encode: VEC_SEGs (split to stay far below 2^32 bytes), META_SEGs per run of ids, witness */
+    rvf_buf data, pl;
+    rvf_buf_init(&data);
+    rvf_buf_init(&pl);
+    rvf_manifest nm;
+    memset(&nm, 0, sizeof nm);
+    size_t per_seg = ((size_t)1 << 30) / (s->row_bytes + 16);
+    size_t nseg = st == RVF_OK ? (m + per_seg - 1) / per_seg : 0;
+    size_t nmeta_runs = 0;
+    if (st == RVF_OK && moff && moff[n])
+        for (size_t i = 0; i < m; i++)
+            nmeta_runs += i == 0 || sids[i] != sids[i - 1] + 1;
+    if (st == RVF_OK)
+        st = manifest_next(s, &nm, (uint32_t)(nseg + nmeta_runs + 1));
+    for (size_t k = 0; st == RVF_OK && k < nseg; k++) {
+        size_t a = k * per_seg, cnt = m - a < per_seg ? m - a : per_seg;
+        pl.len = 0;
+        st = rvf_vecseg_encode(&pl, sids + a, rows + a * s->row_bytes, (uint32_t)cnt,
+                               (uint16_t)s->dim, s->dtype, s->block_vectors);
+        if (st == RVF_OK && (st = rvf_buf_status(&pl)) == RVF_OK) {
+            uint32_t nb = (uint32_t)((cnt + s->block_vectors - 1) / s->block_vectors);
+            rvf_seg_emit(&data, s->end, RVF_SEG_VEC, 0, s->next_seg_id++, s->algo, pl.data, pl.len,
+                         nb, &nm.dir[nm.ndir++]);
+        }
+    }
+    rvf_meta_row *mrows = NULL;
+    if (st == RVF_OK && nmeta_runs) {
+        mrows = rvf_malloc(m * sizeof *mrows);
+        if (!mrows)
+            st = RVF_ERR_OUT_OF_MEMORY;
+        for (size_t i = 0; st == RVF_OK && i < m; i++) {
+            size_t src = it[i].idx;
+            mrows[i].fields = meta + moff[src];
+            mrows[i].nfields = meta_counts[src];
+        }
+        for (size_t a = 0; st == RVF_OK && a < m;) {
+            size_t b = a + 1;
+            while (b < m && sids[b] == sids[b - 1] + 1)
+                b++;
+            pl.len = 0;
+            st = rvf_metaseg_encode(&pl, sids[a], (uint32_t)(b - a), mrows + a);
+            if (st == RVF_OK && (st = rvf_buf_status(&pl)) == RVF_OK)
+                rvf_seg_emit(&data, s->end, RVF_SEG_META, 0, s->next_seg_id++, s->algo, pl.data,
+                             pl.len, 0, &nm.dir[nm.ndir++]);
+            a = b;
+        }
+        if (st != RVF_OK && st != RVF_ERR_OUT_OF_MEMORY)
+            st = fail(st, "metadata could not be encoded (a field id used with two types in one "
+                          "batch, or a value over 65535 bytes)");
+    }
+    /* new counts: ids not yet in the table add to total; re-ingested deleted ids come back */
+    uint64_t new_ids = 0;
+    for (size_t i = 0; st == RVF_OK && i < m; i++)
+        new_ids += find_slot(s, sids[i]) < 0;
+    uint8_t *revive = NULL;
+    if (st == RVF_OK && s->ndead) {
+        revive = rvf_calloc(s->n + 1, 1);
+        if (!revive)
+            st = RVF_ERR_OUT_OF_MEMORY;
+        for (size_t i = 0; st == RVF_OK && i < m; i++) {
+            int64_t j = find_slot(s, sids[i]);
+            if (j >= 0 && s->dead[j])
+                revive[j] = 1;
+        }
+    }
+    if (st == RVF_OK) {
+        char act[96];
+        snprintf(act, sizeof act, "ingest:count=%zu,epoch=%u", m, nm.epoch);
+        witness_emit(s, &data, &nm, RVF_WITNESS_COMPUTATION, act);
+        nm.total_vectors = s->man.total_vectors + new_ids;
+        /* the deletion list minus revived ids */
+        if (s->ndead) {
+            for (size_t j = 0; j < s->n; j++)
+                if (revive[j])
+                    s->dead[j] = 0;
+            st = deleted_list(s, NULL, &nm.deleted, &nm.ndeleted);
+            for (size_t j = 0; j < s->n; j++)
+                if (revive[j])
+                    s->dead[j] = 1;
+        }
+    }
+    if (st == RVF_OK)
+        st = rvf_buf_status(&data);
+    if (st == RVF_OK)
+        st = store_commit(s, &data, &nm);
+    else
+        rvf_manifest_free(&nm);
+    /* apply to the table only after the commit */
+    for (size_t i = 0; st == RVF_OK && i < m; i++) {
+        size_t slot;
+        st = table_upsert(s, sids[i], rows + i * s->row_bytes, &slot);
+        if (st == RVF_OK && mrows)
+            st = meta_set(&s->meta[slot], mrows[i].fields, mrows[i].nfields);
+    }
+    rvf_free(revive);
+    rvf_free(mrows);
+    rvf_buf_free(&pl);
+    rvf_buf_free(&data);
+    rvf_free(rows);
+    rvf_free(sids);
+    rvf_free(it);
+    rvf_free(moff);
+    return st;
+}
+
+/* ---- query ---------------------------------------------------------------------------------- */
+static float slot_dist(const rvf_store *s, const rvfk_ops *ops, rvf_metric metric, const float *q,
+                       size_t j)
+{
+    const uint8_t *r = s->rows + j * s->row_bytes;
+    if (s->dtype == RVF_DTYPE_F32) {
+        /* rows are little-endian f32; on little-endian hosts they are used in place */
+        const float *v = (const float *)(const void *)r;
+        return ops->dist_f32(metric, q, v, s->dim);
+    }
+    return ops->dist_f32_f16(metric, q, (const uint16_t *)(const void *)r, s->dim);
+}
+
+rvf_status rvf_query(rvf_store *s, const float *query, uint32_t dim, const rvf_query_params *p,
+                     rvf_hit *out, uint32_t *n_out)
+{
+    g_detail[0] = 0;
+    if (n_out)
+        *n_out = 0;
+    if (!s || !p || !n_out || (p->k && (!out || !query)))
+        return fail(RVF_ERR_INVALID_ARGUMENT, "store, params, query, out and n_out are required");
+    if (dim != s->dim)
+        return fail(RVF_ERR_DIMENSION_MISMATCH, "query has %u dimensions, the store %u", dim,
+                    s->dim);
+    int metric = p->metric < 0 ? s->metric : p->metric;
+    if (metric < 0 || metric > RVF_METRIC_COSINE)
+        return fail(RVF_ERR_METRIC_UNSUPPORTED, "metric %d is not supported for float vectors",
+                    metric);
+    if (p->filter) {
+        rvf_status st = rvf_filter_validate(p->filter, p->filter_len);
+        if (st != RVF_OK)
+            return fail(st, "the filter expression is malformed");
+    }
+    if (p->k == 0)
+        return RVF_OK;
+    for (uint32_t d = 0; d < dim; d++)
+        if (!isfinite(query[d]))
+            return fail(RVF_ERR_INVALID_ARGUMENT, "the query has a NaN or infinite value");
+    rvfk_hit *heap = rvf_malloc((size_t)p->k * sizeof *heap);
+    if (!heap)
+        return RVF_ERR_OUT_OF_MEMORY;
+    rvfk_topk tk;
+    rvfk_topk_init(&tk, heap, p->k);
+    const rvfk_ops *ops = rvfk_ops_best();
+    uint64_t eligible = 0;
+    for (size_t j = 0; j < s->n; j++) {
+        if (s->dead[j])
+            continue;
+        if (p->filter) {
+            bool match = false;
+            if (rvf_filter_eval(p->filter, p->filter_len, s->meta[j].fields, s->meta[j].n,
+                                &match) != RVF_OK ||
+                !match)
+                continue;
+        }
+        eligible++;
+        rvfk_topk_offer(&tk, p->k, s->ids[j], slot_dist(s, ops, (rvf_metric)metric, query, j));
+    }
+    rvfk_hit *sorted = rvf_malloc((size_t)p->k * sizeof *sorted);
+    uint32_t got = 0;
+    if (sorted) {
+        got = rvfk_topk_read(&tk, sorted, p->k);
+        for (uint32_t i = 0; i < got; i++) {
+            out[i].id = sorted[i].id;
+            out[i].distance = sorted[i].dist;
+        }
+    }
+    rvf_free(sorted);
+    rvf_free(heap);
+    if (!sorted)
+        return RVF_ERR_OUT_OF_MEMORY;
+    *n_out = got;
+    if (got < p->k && s->n - s->ndead > 0)
+        return fail(RVF_ERR_K_TOO_LARGE, "%u of k=%u results: only %llu vectors are eligible", got,
+                    p->k, (unsigned long long)eligible);
+    return RVF_OK;
+}
+
+/* ---- delete --------------------------------------------------------------------------------- */
+static rvf_status delete_slots(rvf_store *s, uint8_t *kill, const uint64_t *req, size_t nreq,
+                               uint64_t *deleted)
+{
+    size_t cnt = 0;
+    for (size_t j = 0; j < s->n; j++)
+        cnt += kill[j];
+    if (deleted)
+        *deleted = cnt;
+    rvf_manifest nm;
+    rvf_status st = manifest_next(s, &nm, 2);
+    rvf_buf data, pl;
+    rvf_buf_init(&data);
+    rvf_buf_init(&pl);
+    if (st == RVF_OK) {
+        /* the journal records what was asked; the bitmap what took effect */
+        size_t ne = req ? nreq : cnt;
+        rvf_journal_entry *e = rvf_calloc(ne + 1, sizeof *e);
+        if (!e)
+            st = RVF_ERR_OUT_OF_MEMORY;
+        size_t k = 0;
+        for (size_t i = 0; st == RVF_OK && i < ne; i++)
+            e[i].type = RVF_JOURNAL_DELETE_VECTOR;
+        if (st == RVF_OK && req)
+            for (size_t i = 0; i < nreq; i++)
+                e[i].a = req[i];
+        else if (st == RVF_OK)
+            for (size_t j = 0; j < s->n; j++)
+                if (kill[j])
+                    e[k++].a = s->ids[j];
+        if (st == RVF_OK)
+            st = rvf_journal_encode(&pl, nm.epoch, 0, e, ne);
+        rvf_free(e);
+        if (st == RVF_OK && (st = rvf_buf_status(&pl)) == RVF_OK)
+            rvf_seg_emit(&data, s->end, RVF_SEG_JOURNAL, 0, s->next_seg_id++, s->algo, pl.data,
+                         pl.len, 0, &nm.dir[nm.ndir++]);
+    }
+    if (st == RVF_OK) {
+        char act[96];
+        snprintf(act, sizeof act, "delete:count=%zu,epoch=%u", cnt, nm.epoch);
+        witness_emit(s, &data, &nm, RVF_WITNESS_COMPUTATION, act);
+        st = deleted_list(s, kill, &nm.deleted, &nm.ndeleted);
+        if (st == RVF_OK)
+            for (size_t i = 0; i < nm.ndeleted; i++)
+                if (nm.deleted[i] >> 48)
+                    st = fail(RVF_ERR_INVALID_ARGUMENT,
+                              "id %llu is 2^48 or more and cannot be deleted (FORMAT.md)",
+                              (unsigned long long)nm.deleted[i]);
+    }
+    if (st == RVF_OK)
+        st = rvf_buf_status(&data);
+    if (st == RVF_OK)
+        st = store_commit(s, &data, &nm);
+    else
+        rvf_manifest_free(&nm);
+    if (st == RVF_OK)
+        for (size_t j = 0; j < s->n; j++)
+            if (kill[j]) {
+                s->dead[j] = 1;
+                s->ndead++;
+            }
+    rvf_buf_free(&pl);
+    rvf_buf_free(&data);
+    return st;
+}
+
+rvf_status rvf_delete(rvf_store *s, const uint64_t *ids, size_t n, uint64_t *deleted)
+{
+    g_detail[0] = 0;
+    if (deleted)
+        *deleted = 0;
+    if (!s || (n && !ids))
+        return RVF_ERR_INVALID_ARGUMENT;
+    if (s->read_only)
+        return fail(RVF_ERR_READ_ONLY, "the store is open read-only");
+    if (n == 0)
+        return RVF_OK;
+    uint8_t *kill = rvf_calloc(s->n + 1, 1);
+    if (!kill)
+        return RVF_ERR_OUT_OF_MEMORY;
+    size_t cnt = 0;
+    for (size_t i = 0; i < n; i++) {
+        int64_t j = find_slot(s, ids[i]);
+        if (j >= 0 && !s->dead[j] && !kill[j]) {
+            kill[j] = 1;
+            cnt++;
+        }
+    }
+    rvf_status st = cnt ? delete_slots(s, kill, ids, n, deleted) : RVF_OK;
+    rvf_free(kill);
+    return st;
+}
+
+rvf_status rvf_delete_by_filter(rvf_store *s, const uint8_t *filter, size_t filter_len,
+                                uint64_t *deleted)
+{
+    g_detail[0] = 0;
+    if (deleted)
+        *deleted = 0;
+    if (!s || !filter)
+        return RVF_ERR_INVALID_ARGUMENT;
+    if (s->read_only)
+        return fail(RVF_ERR_READ_ONLY, "the store is open read-only");
+    rvf_status st = rvf_filter_validate(filter, filter_len);
+    if (st != RVF_OK)
+        return fail(st, "the filter expression is malformed");
+    uint8_t *kill = rvf_calloc(s->n + 1, 1);
+    if (!kill)
+        return RVF_ERR_OUT_OF_MEMORY;
+    size_t cnt = 0;
+    for (size_t j = 0; j < s->n && st == RVF_OK; j++) {
+        bool match = false;
+        if (s->dead[j])
+            continue;
+        st = rvf_filter_eval(filter, filter_len, s->meta[j].fields, s->meta[j].n, &match);
+        if (match) {
+            kill[j] = 1;
+            cnt++;
+        }
+    }
+    if (st == RVF_OK && cnt)
+        st = delete_slots(s, kill, NULL, 0, deleted);
+    rvf_free(kill);
+    return st;
+}
+
+/* ---- compaction ----------------------------------------------------------------------------- */
+static bool copied_verbatim(uint8_t t)
+{
+    /* rebuilt: vectors, metadata, manifests; consumed: journals. Everything else, including types
+     * this version does not know, is copied byte for byte (witness history included). */
+    return t != RVF_SEG_VEC && t != RVF_SEG_META && t != RVF_SEG_JOURNAL && t != RVF_SEG_MANIFEST;
+}
+
+/* Build the compacted file image in `img` (live vectors sorted by id, metadata, verbatim
+ * segments, a COMPUTATION witness, manifest). */
+static rvf_status compact_image(rvf_store *s, rvf_buf *img, rvf_manifest *nm)
+{
+    size_t live = s->n - s->ndead;
+    sort_item *it = rvf_malloc((live + 1) * sizeof *it);
+    if (!it)
+        return RVF_ERR_OUT_OF_MEMORY;
+    size_t m = 0;
+    for (size_t j = 0; j < s->n; j++)
+        if (!s->dead[j])
+            it[m++] = (sort_item){s->ids[j], (uint32_t)j};
+    sort_items(it, m);
+    rvf_status st = RVF_OK;
+    uint32_t nverb = 0;
+    for (uint32_t i = 0; i < s->man.ndir; i++)
+        nverb += copied_verbatim(s->man.dir[i].seg_type);
+    size_t per_seg = ((size_t)1 << 30) / (s->row_bytes + 16);
+    size_t nseg = (m + per_seg - 1) / per_seg, nruns = 0;
+    for (size_t i = 0; i < m; i++)
+        if (s->meta[it[i].idx].n &&
+            (i == 0 || it[i].id != it[i - 1].id + 1 || !s->meta[it[i - 1].idx].n))
+            nruns++;
+    *nm = s->man;
+    nm->dir = rvf_malloc(((size_t)nverb + nseg + nruns + 2) * sizeof *nm->dir);
+    nm->ndir = 0;
+    nm->deleted = NULL;
+    nm->ndeleted = 0;
+    uint64_t *ids = rvf_malloc((m + 1) * 8);
+    uint8_t *rows = rvf_malloc(m * s->row_bytes + 1);
+    if (!nm->dir || !ids || !rows)
+        st = RVF_ERR_OUT_OF_MEMORY;
+    rvf_buf pl;
+    rvf_buf_init(&pl);
+    uint64_t seg_id = s->next_seg_id;
+    for (size_t i = 0; st == RVF_OK && i < m; i++) {
+        ids[i] = it[i].id;
+        memcpy(rows + i * s->row_bytes, s->rows + (size_t)it[i].idx * s->row_bytes, s->row_bytes);
+    }
+    for (size_t k = 0; st == RVF_OK && k < nseg; k++) {
+        size_t a = k * per_seg, cnt = m - a < per_seg ? m - a : per_seg;
+        pl.len = 0;
+        st = rvf_vecseg_encode(&pl, ids + a, rows + a * s->row_bytes, (uint32_t)cnt,
+                               (uint16_t)s->dim, s->dtype, s->block_vectors);
+        if (st == RVF_OK && (st = rvf_buf_status(&pl)) == RVF_OK)
+            rvf_seg_emit(img, 0, RVF_SEG_VEC, RVF_FLAG_SEALED, seg_id++, s->algo, pl.data, pl.len,
+                         (uint32_t)((cnt + s->block_vectors - 1) / s->block_vectors),
+                         &nm->dir[nm->ndir++]);
+    }
+    /* metadata: one META_SEG per run of consecutive ids that have metadata */
+    for (size_t a = 0; st == RVF_OK && a < m;) {
+        if (!s->meta[it[a].idx].n) {
+            a++;
+            continue;
+        }
+        size_t b = a + 1;
+        while (b < m && it[b].id == it[b - 1].id + 1 && s->meta[it[b].idx].n)
+            b++;
+        rvf_meta_row *mr = rvf_malloc((b - a) * sizeof *mr);
+        if (!mr) {
+            st = RVF_ERR_OUT_OF_MEMORY;
+            break;
+        }
+        for (size_t i = a; i < b; i++)
+            mr[i - a] = (rvf_meta_row){s->meta[it[i].idx].fields, s->meta[it[i].idx].n};
+        pl.len = 0;
+        st = rvf_metaseg_encode(&pl, it[a].id, (uint32_t)(b - a), mr);
+        rvf_free(mr);
+        if (st == RVF_OK && (st = rvf_buf_status(&pl)) == RVF_OK)
+            rvf_seg_emit(img, 0, RVF_SEG_META, RVF_FLAG_SEALED, seg_id++, s->algo, pl.data, pl.len,
+                         0, &nm->dir[nm->ndir++]);
+        a = b;
+    }
+    /* verbatim copies: header included, at their new offsets (64-aligned: they stay aligned) */
+    uint64_t fsz = s->io->size(s->io);
+    for (uint32_t i = 0; st == RVF_OK && i < s->man.ndir; i++) {
+        const rvf_dir_entry *e = &s->man.dir[i];
+        if (!copied_verbatim(e->seg_type))
+            continue;
+        rvfk_seg_header h;
+        uint8_t hb[64];
+        st = s->io->read(s->io, e->file_offset, hb, 64);
+        if (st != RVF_OK)
+            break;
+        rvfk_seg_header_decode(hb, &h);
+        uint64_t span = rvfk_seg_span(&h, 0);
+        if (span > fsz - e->file_offset || span % 64 || span >= (1ull << 33)) {
+            st = fail(RVF_ERR_TRUNCATED_SEGMENT, "%s at offset %llu runs past the file",
+                      seg_name(e->seg_type), (unsigned long long)e->file_offset);
+            break;
+        }
+        rvf_dir_entry ne = *e;
+        ne.file_offset = img->len;
+        uint8_t *dst = rvf_buf_append(img, (size_t)span);
+        if (!dst) {
+            st = RVF_ERR_OUT_OF_MEMORY;
+            break;
+        }
+        st = s->io->read(s->io, e->file_offset, dst, (size_t)span);
+        nm->dir[nm->ndir++] = ne;
+        if (e->seg_type == RVF_SEG_WITNESS && e->file_offset == s->man.witness_seg_offset)
+            nm->witness_seg_offset = ne.file_offset;
+    }
+    rvf_buf_free(&pl);
+    rvf_free(ids);
+    rvf_free(rows);
+    rvf_free(it);
+    if (st != RVF_OK) {
+        rvf_free(nm->dir);
+        nm->dir = NULL;
+        return st;
+    }
+    nm->total_vectors = m;
+    nm->epoch = s->man.epoch + 1;
+    nm->dead_bytes = 0;
+    nm->last_compaction_ns = now_ns();
+    nm->has_chain = false; /* the new file starts a new chain */
+    nm->segment_id = seg_id;
+    return rvf_buf_status(img);
+}
+
+rvf_status rvf_compact(rvf_store *s)
+{
+    g_detail[0] = 0;
+    if (!s)
+        return RVF_ERR_INVALID_ARGUMENT;
+    if (s->read_only)
+        return fail(RVF_ERR_READ_ONLY, "the store is open read-only");
+    rvf_buf img;
+    rvf_buf_init(&img);
+    rvf_manifest nm;
+    rvf_status st = compact_image(s, &img, &nm);
+    if (st != RVF_OK) {
+        rvf_buf_free(&img);
+        return st;
+    }
+    /* witness and manifest: emitted through a scratch store state pointing at the new image */
+    uint64_t saved_end = s->end, saved_next = s->next_seg_id;
+    s->end = 0;
+    s->next_seg_id = nm.segment_id;
+    rvf_buf tail;
+    rvf_buf_init(&tail);
+    char act[128];
+    snprintf(act, sizeof act, "compact:removed=%zu,dead_bytes=%llu,epoch=%u", s->ndead,
+             (unsigned long long)s->man.dead_bytes, nm.epoch);
+    rvf_dir_entry *grown = rvf_realloc(nm.dir, ((size_t)nm.ndir + 2) * sizeof *grown);
+    if (!grown)
+        st = RVF_ERR_OUT_OF_MEMORY;
+    else
+        nm.dir = grown;
+    if (st == RVF_OK) {
+        s->end = img.len;
+        witness_emit(s, &tail, &nm, RVF_WITNESS_COMPUTATION, act);
+        rvf_buf_put(&img, tail.data, tail.len);
+        nm.offset = img.len;
+        nm.segment_id = s->next_seg_id++;
+        nm.modified_ns = now_ns();
+        st = rvf_manifest_emit(&img, &nm, s->algo);
+    }
+    rvf_buf_free(&tail);
+    uint64_t new_next = s->next_seg_id;
+    s->end = saved_end;
+    s->next_seg_id = saved_next;
+    if (st == RVF_OK)
+        st = rvf_buf_status(&img);
+    if (st != RVF_OK) {
+        rvf_free(nm.dir);
+        rvf_buf_free(&img);
+        return st;
+    }
+    if (s->memory) { /* in memory: replace the image */
+        st = s->io->truncate(s->io, 0);
+        if (st == RVF_OK)
+            st = s->io->write(s->io, 0, img.data, img.len);
+    } else {
+        char *tmp = str_dup(s->path, ".compact.tmp");
+        rvf_io *tio = NULL;
+        if (!tmp)
+            st = RVF_ERR_OUT_OF_MEMORY;
+        if (st == RVF_OK) {
+            unlink(tmp);
+            st = rvf_io_file_open(tmp, RVF_IO_READ | RVF_IO_WRITE | RVF_IO_CREATE, &tio);
+        }
+        if (st == RVF_OK)
+            st = tio->write(tio, 0, img.data, img.len);
+        if (st == RVF_OK && !s->no_sync)
+            st = tio->sync(tio);
+        if (tio)
+            tio->close(tio);
+        if (st == RVF_OK && rename(tmp, s->path) != 0)
+            st = fail(RVF_ERR_IO_ERROR, "renaming %s over %s: %s", tmp, s->path, strerror(errno));
+        if (st == RVF_OK && !s->no_sync)
+            st = rvf_fsync_dir(s->path);
+        if (st != RVF_OK && tmp)
+            unlink(tmp);
+        rvf_free(tmp);
+        if (st == RVF_OK) {
+            rvf_io *nio = NULL;
+            st = rvf_io_file_open(s->path, RVF_IO_READ | RVF_IO_WRITE, &nio);
+            if (st == RVF_OK) {
+                s->io->close(s->io);
+                s->io = nio;
+            }
+        }
+    }
+    rvf_buf_free(&img);
+    if (st != RVF_OK) {
+        rvf_free(nm.dir);
+        return fail(st, "compaction failed, the store is unchanged: %s", rvf_strerror(st));
+    }
+    /* the table: deleted slots leave */
+    table_free(s);
+    rvf_manifest_free(&s->man);
+    s->man = nm;
+    s->next_seg_id = new_next;
+    rvf_manifest_free(&s->man);
+    st = store_boot(s, -1);
+    return st;
+}
+
+/* ---- inspection ----------------------------------------------------------------------------- */
+rvf_status rvf_get_metadata(rvf_store *s, uint64_t id, const rvf_value **fields, uint32_t *n)
+{
+    if (!s || !fields || !n)
+        return RVF_ERR_INVALID_ARGUMENT;
+    int64_t j = find_slot(s, id);
+    if (j < 0 || s->dead[j])
+        return RVF_ERR_NOT_FOUND;
+    *fields = s->meta[j].fields;
+    *n = s->meta[j].n;
+    return RVF_OK;
+}
+
+rvf_status rvf_get_vector(rvf_store *s, uint64_t id, float *out, uint32_t dim)
+{
+    if (!s || !out)
+        return RVF_ERR_INVALID_ARGUMENT;
+    if (dim != s->dim)
+        return RVF_ERR_DIMENSION_MISMATCH;
+    int64_t j = find_slot(s, id);
+    if (j < 0 || s->dead[j])
+        return RVF_ERR_NOT_FOUND;
+    const uint8_t *r = s->rows + (size_t)j * s->row_bytes;
+    for (uint32_t d = 0; d < dim; d++)
+        out[d] = s->dtype == RVF_DTYPE_F32 ? rvfk_ld_f32(r + 4 * d)
+                                           : rvfk_f16_to_f32(rvfk_ld_u16(r + 2 * d));
+    return RVF_OK;
+}
+
+rvf_status rvf_status_get(rvf_store *s, rvf_status_info *o)
+{
+    if (!s || !o)
+        return RVF_ERR_INVALID_ARGUMENT;
+    memset(o, 0, sizeof *o);
+    o->live_vectors = s->n - s->ndead;
+    o->total_vectors = s->n;
+    o->deleted_vectors = s->ndead;
+    o->dimension = s->dim;
+    o->metric = (rvf_metric)s->metric;
+    o->dtype = (rvf_dtype)s->dtype;
+    o->profile_id = s->profile_id;
+    o->read_only = s->read_only;
+    o->dialect = s->dialect;
+    o->epoch = s->man.epoch;
+    o->segment_count = s->man.ndir + (s->dialect ? 0 : 1);
+    o->file_size = s->io->size(s->io);
+    o->dead_bytes = s->man.dead_bytes;
+    o->manifest_offset = s->man.offset;
+    o->bytes_read = s->io->bytes_read;
+    o->recovered_from = s->recovered_from;
+    memcpy(o->file_id, s->man.file_id, 16);
+    memcpy(o->parent_id, s->man.parent_id, 16);
+    o->lineage_depth = s->man.lineage_depth;
+    return RVF_OK;
+}
+
+rvf_status rvf_segments(rvf_store *s, rvf_segment_info **segs, uint32_t *n)
+{
+    if (!s || !segs || !n)
+        return RVF_ERR_INVALID_ARGUMENT;
+    uint32_t cnt = s->man.ndir + (s->dialect ? 0 : 1);
+    rvf_segment_info *v = rvf_calloc((size_t)cnt + 1, sizeof *v);
+    if (!v)
+        return RVF_ERR_OUT_OF_MEMORY;
+    for (uint32_t i = 0; i < s->man.ndir; i++) {
+        const rvf_dir_entry *e = &s->man.dir[i];
+        v[i] = (rvf_segment_info){e->segment_id, e->file_offset, e->payload_length, e->seg_type, 0,
+                                  e->flags};
+    }
+    if (!s->dialect)
+        v[s->man.ndir] = (rvf_segment_info){s->man.segment_id, s->man.offset, s->man.payload_length,
+                                            RVF_SEG_MANIFEST,  s->algo,       0};
+    *segs = v;
+    *n = cnt;
+    return RVF_OK;
+}
+
+rvf_status rvf_verify(rvf_store *s, uint64_t *bad_offset)
+{
+    g_detail[0] = 0;
+    if (bad_offset)
+        *bad_offset = UINT64_MAX;
+    if (!s)
+        return RVF_ERR_INVALID_ARGUMENT;
+    if (s->dialect)
+        return RVF_OK; /* verified at load (the reference dialect hashes VEC segments only) */
+    uint64_t fsz = s->io->size(s->io);
+    for (uint32_t i = 0; i < s->man.ndir; i++) {
+        const rvf_dir_entry *e = &s->man.dir[i];
+        const uint8_t *p;
+        bool owned;
+        rvf_status st = rvf_seg_load(s->io, e, fsz, &p, &owned);
+        if (st == RVF_OK && e->seg_type == RVF_SEG_VEC) {
+            rvf_vec_block *blk = NULL;
+            uint32_t nb = 0;
+            st = rvf_vecseg_blocks(p, (size_t)e->payload_length, &blk, &nb);
+            for (uint32_t b = 0; b < nb && st == RVF_OK; b++) {
+                size_t es = rvf_dtype_size(blk[b].dtype);
+                uint64_t *ids = rvf_malloc((size_t)blk[b].count * 8 + 8);
+                uint8_t *rows = rvf_malloc((size_t)blk[b].count * blk[b].dim * (es ? es : 1) + 1);
+                st = ids && rows
+                         ? rvf_vecseg_decode_block(p, (size_t)e->payload_length, &blk[b], ids, rows)
+                         : RVF_ERR_OUT_OF_MEMORY;
+                rvf_free(ids);
+                rvf_free(rows);
+            }
+            rvf_free(blk);
+        } else if (st == RVF_OK && e->seg_type == RVF_SEG_WITNESS) {
+            st = rvf_witness_verify(p, (size_t)e->payload_length, NULL, NULL);
+        } else if (st == RVF_OK && e->seg_type == RVF_SEG_JOURNAL) {
+            uint32_t ep;
+            uint64_t prev;
+            st = rvf_journal_decode(p, (size_t)e->payload_length, &ep, &prev, NULL, NULL);
+        }
+        if (owned && p)
+            rvf_free((void *)p);
+        if (st != RVF_OK) {
+            if (bad_offset)
+                *bad_offset = e->file_offset;
+            return fail(st, "%s id %llu at offset %llu: %s", seg_name(e->seg_type),
+                        (unsigned long long)e->segment_id, (unsigned long long)e->file_offset,
+                        rvf_strerror(st));
+        }
+    }
+    if (s->man.has_witness && !s->no_witness) {
+        /* the chain head recorded in the manifest must be the newest witness entry's hash */
+        for (uint32_t i = s->man.ndir; i-- > 0;) {
+            const rvf_dir_entry *e = &s->man.dir[i];
+            if (e->seg_type != RVF_SEG_WITNESS || e->file_offset != s->man.witness_seg_offset)
+                continue;
+            const uint8_t *p;
+            bool owned;
+            rvf_status st = rvf_seg_load(s->io, e, fsz, &p, &owned);
+            uint8_t head[32];
+            if (st == RVF_OK)
+                st = rvf_witness_verify(p, (size_t)e->payload_length, NULL, head);
+            if (owned && p)
+                rvf_free((void *)p);
+            if (st == RVF_OK && !rvf_ct_equal(head, s->man.witness_head, 32))
+                st = RVF_ERR_INVALID_CHECKSUM;
+            if (st != RVF_OK) {
+                if (bad_offset)
+                    *bad_offset = e->file_offset;
+                return fail(st, "witness chain head does not match the manifest");
+            }
+            break;
+        }
+    }
+    return RVF_OK;
+}
+
+/* ---- lineage and export ------------------------------------------------------------------- */
+rvf_status rvf_derive(rvf_store *parent, const char *child_path, uint8_t derivation_type,
+                      const char *description, rvf_store **child)
+{
+    g_detail[0] = 0;
+    *child = NULL;
+    if (!parent || !child_path)
+        return RVF_ERR_INVALID_ARGUMENT;
+    if (parent->dialect)
+        return fail(RVF_ERR_READ_ONLY, "derive from a reference-dialect file is not supported");
+    rvf_options o = rvf_options_default(parent->dim);
+    o.metric = (rvf_metric)parent->metric;
+    o.dtype = (rvf_dtype)parent->dtype;
+    o.profile_id = parent->profile_id;
+    o.checksum_algo = parent->algo;
+    o.no_sync = parent->no_sync;
+    o.block_vectors = parent->block_vectors;
+    rvf_store *c = store_new();
+    if (!c)
+        return RVF_ERR_OUT_OF_MEMORY;
+    apply_options(c, &o);
+    rvf_status st = RVF_OK;
+    c->path = str_dup(child_path, NULL);
+    if (!c->path)
+        st = RVF_ERR_OUT_OF_MEMORY;
+    if (st == RVF_OK && (st = rvf_lock_acquire(child_path, &c->lock)) != RVF_OK)
+        st = fail(st, "%s.lock is held", child_path);
+    if (st == RVF_OK)
+        st = rvf_io_file_open(child_path, RVF_IO_READ | RVF_IO_WRITE | RVF_IO_CREATE, &c->io);
+    if (st != RVF_OK) {
+        bool created = c->io != NULL;
+        store_free(c);
+        if (created)
+            unlink(child_path);
+        return st == RVF_ERR_ALREADY_EXISTS ? fail(st, "%s already exists", child_path) : st;
+    }
+    rvf_manifest m;
+    memset(&m, 0, sizeof m);
+    m.dimension = (uint16_t)c->dim;
+    m.base_dtype = c->dtype;
+    m.profile_id = c->profile_id;
+    m.metric = c->metric;
+    m.has_capability = true;
+    m.min_hw_profile = 3;
+    m.created_ns = now_ns();
+    random_bytes(m.file_id, 16);
+    memcpy(m.parent_id, parent->man.file_id, 16);
+    rvf_shake256(parent->man.root, RVF_ROOT_SIZE, m.parent_hash, 32);
+    m.lineage_depth = parent->man.lineage_depth + 1;
+    m.dir = rvf_malloc(sizeof *m.dir * 2);
+    if (!m.dir)
+        st = RVF_ERR_OUT_OF_MEMORY;
+    c->next_seg_id = 1;
+    rvf_buf data;
+    rvf_buf_init(&data);
+    if (st == RVF_OK) {
+        uint8_t rec[RVF_LINEAGE_RECORD_SIZE], h[32];
+        rvf_lineage_record(rec, m.file_id, m.parent_id, m.parent_hash, derivation_type, 0,
+                           m.created_ns, description ? description : "");
+        rvf_shake256(rec, sizeof rec, h, 32);
+        char act[160];
+        int k = snprintf(act, sizeof act, "derive:type=%u,lineage=", derivation_type);
+        for (int i = 0; i < 32 && k < (int)sizeof act - 3; i++)
+            k += snprintf(act + k, sizeof act - (size_t)k, "%02x", h[i]);
+        bool nw = c->no_witness;
+        c->no_witness = 0; /* lineage is always witnessed */
+        witness_emit(c, &data, &m, RVF_WITNESS_DERIVATION, act);
+        c->no_witness = nw;
+        st = rvf_buf_status(&data);
+    }
+    if (st == RVF_OK)
+        st = store_commit(c, &data, &m);
+    else
+        rvf_manifest_free(&m);
+    rvf_buf_free(&data);
+    if (st != RVF_OK) {
+        store_free(c);
+        unlink(child_path);
+        return st;
+    }
+    *child = c;
+    return RVF_OK;
+}
+
+rvf_status rvf_export_reference(rvf_store *s, const char *path)
+{
+    g_detail[0] = 0;
+    if (!s || !path)
+        return RVF_ERR_INVALID_ARGUMENT;
+    if (s->dim > 65535)
+        return RVF_ERR_INVALID_ARGUMENT;
+    size_t live = s->n - s->ndead;
+    uint64_t *ids = rvf_malloc((live + 1) * 8);
+    float *rows = rvf_malloc((live * s->dim + 1) * sizeof(float));
+    rvf_status st = ids && rows ? RVF_OK : RVF_ERR_OUT_OF_MEMORY;
+    size_t k = 0;
+    for (size_t j = 0; st == RVF_OK && j < s->n; j++) {
+        if (s->dead[j])
+            continue;
+        ids[k] = s->ids[j];
+        st = rvf_get_vector(s, s->ids[j], rows + k * s->dim, s->dim);
+        k++;
+    }
+    rvf_io *out = NULL;
+    if (st == RVF_OK &&
+        (st = rvf_io_file_open(path, RVF_IO_READ | RVF_IO_WRITE | RVF_IO_CREATE, &out)) != RVF_OK)
+        st = fail(st, "creating %s: %s", path, rvf_strerror(st));
+    if (st == RVF_OK)
+        st = rvf_ref_export(out, (uint16_t)s->dim, s->metric, ids, rows, live, s->man.file_id);
+    if (out)
+        out->close(out);
+    if (st != RVF_OK && out)
+        unlink(path);
+    rvf_free(ids);
+    rvf_free(rows);
+    return st;
+}
