@@ -409,6 +409,10 @@ rvf_status rvf_manifest_locate(rvf_io *io, uint64_t file_size, rvf_manifest *m,
                 m->offset + RVF_SEGMENT_HEADER_SIZE + m->payload_length == file_size)
                 return RVF_OK;
             rvf_manifest_free(m);
+            memset(m, 0, sizeof *m);
+            /* a valid root whose segment does not check out is damage, not a torn write */
+            if (l1 >= RVF_SEGMENT_HEADER_SIZE && l1 < file_size)
+                *skipped_bad = l1 - RVF_SEGMENT_HEADER_SIZE;
         }
     }
     /* slow path: 64-aligned candidates from the end, read in chunks */
@@ -449,7 +453,7 @@ rvf_status rvf_seg_load(rvf_io *io, const rvf_dir_entry *e, uint64_t file_size,
         return st;
     if (h.magic != RVF_SEGMENT_MAGIC)
         return RVF_ERR_INVALID_MAGIC;
-    if (h.seg_type != e->seg_type || h.segment_id != e->segment_id ||
+    if (h.seg_type != e->seg_type || h.segment_id != e->segment_id || h.flags != e->flags ||
         h.payload_length != e->payload_length || !rvf_ct_equal(h.content_hash, e->content_hash, 16))
         return RVF_ERR_INVALID_MANIFEST;
     if (h.payload_length >= (1ull << 32))

@@ -1652,8 +1652,8 @@ rvf_status rvf_verify(rvf_store *s, uint64_t *bad_offset)
     uint64_t fsz = s->io->size(s->io);
     for (uint32_t i = 0; i < s->man.ndir; i++) {
         const rvf_dir_entry *e = &s->man.dir[i];
-        const uint8_t *p;
-        bool owned;
+        const uint8_t *p = NULL;
+        bool owned = false;
         rvf_status st = rvf_seg_load(s->io, e, fsz, &p, &owned);
         if (st == RVF_OK && e->seg_type == RVF_SEG_VEC) {
             rvf_vec_block *blk = NULL;
@@ -1693,8 +1693,8 @@ rvf_status rvf_verify(rvf_store *s, uint64_t *bad_offset)
             const rvf_dir_entry *e = &s->man.dir[i];
             if (e->seg_type != RVF_SEG_WITNESS || e->file_offset != s->man.witness_seg_offset)
                 continue;
-            const uint8_t *p;
-            bool owned;
+            const uint8_t *p = NULL;
+            bool owned = false;
             rvf_status st = rvf_seg_load(s->io, e, fsz, &p, &owned);
             uint8_t head[32];
             if (st == RVF_OK)

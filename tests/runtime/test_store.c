@@ -215,8 +215,10 @@ static void test_delete_and_filters(void)
         ids[i] = (uint64_t)i + 1;
         for (int d = 0; d < 4; d++)
             v[i * 4 + d] = (float)(i + d);
-        meta[2 * i] = (rvf_value){1, RVF_VALUE_STRING, {.bytes = {(const uint8_t *)kinds[i % 3],
-                                                                   (uint32_t)strlen(kinds[i % 3])}}};
+        meta[2 * i] =
+            (rvf_value){1,
+                        RVF_VALUE_STRING,
+                        {.bytes = {(const uint8_t *)kinds[i % 3], (uint32_t)strlen(kinds[i % 3])}}};
         meta[2 * i + 1] = (rvf_value){2, RVF_VALUE_U64, {.u64 = (uint64_t)i * 10}};
         counts[i] = i == 5 ? 0 : 2; /* vector 6 has no metadata */
     }
