@@ -369,7 +369,9 @@ static rvf_status read_span(rvf_io *io, uint64_t off, uint64_t n, const uint8_t 
     return RVF_OK;
 }
 
-rvf_status rvf_manifest_read_at(rvf_io *io, uint64_t off, uint64_t file_size, rvf_manifest *m)
+/* tail: the file's last 4096 bytes when the caller already read them (the fast path), else NULL */
+static rvf_status manifest_read(rvf_io *io, uint64_t off, uint64_t file_size, rvf_manifest *m,
+                                const uint8_t *tail)
 {
     rvfk_seg_header h;
     rvf_status st = read_header(io, off, file_size, &h);
@@ -385,13 +387,34 @@ rvf_status rvf_manifest_read_at(rvf_io *io, uint64_t off, uint64_t file_size, rv
         return RVF_ERR_TRUNCATED_SEGMENT;
     const uint8_t *pl;
     bool owned;
-    st = read_span(io, off + RVF_SEGMENT_HEADER_SIZE, h.payload_length, &pl, &owned);
-    if (st != RVF_OK)
+    uint64_t start = off + RVF_SEGMENT_HEADER_SIZE;
+    if (tail && !io->map && start + h.payload_length == file_size) {
+        /* the root is already in hand: read Level 1 only */
+        uint8_t *b = rvf_malloc((size_t)h.payload_length + 1);
+        if (!b)
+            return RVF_ERR_OUT_OF_MEMORY;
+        st = io->read(io, start, b, (size_t)h.payload_length - RVF_ROOT_SIZE);
+        memcpy(b + h.payload_length - RVF_ROOT_SIZE, tail, RVF_ROOT_SIZE);
+        pl = b;
+        owned = true;
+        if (st != RVF_OK) {
+            rvf_free(b);
+            return st;
+        }
+    } else if ((st = read_span(io, start, h.payload_length, &pl, &owned)) != RVF_OK) {
         return st;
+    } else if (tail && !owned && start + h.payload_length == file_size) {
+        io->bytes_read -= RVF_ROOT_SIZE; /* mapped: the root bytes were counted by the tail read */
+    }
     st = manifest_parse(&h, off, pl, m);
     if (owned)
         rvf_free((void *)pl);
     return st;
+}
+
+rvf_status rvf_manifest_read_at(rvf_io *io, uint64_t off, uint64_t file_size, rvf_manifest *m)
+{
+    return manifest_read(io, off, file_size, m, NULL);
 }
 
 rvf_status rvf_manifest_locate(rvf_io *io, uint64_t file_size, rvf_manifest *m,
@@ -405,7 +428,7 @@ rvf_status rvf_manifest_locate(rvf_io *io, uint64_t file_size, rvf_manifest *m,
         if (io->read(io, file_size - RVF_ROOT_SIZE, r, sizeof r) == RVF_OK && root_valid(r)) {
             uint64_t l1 = rvfk_ld_u64(r + RVF_ROOT_OFF_L1_OFFSET);
             if (l1 >= RVF_SEGMENT_HEADER_SIZE && l1 % 64 == 0 && l1 < file_size &&
-                rvf_manifest_read_at(io, l1 - RVF_SEGMENT_HEADER_SIZE, file_size, m) == RVF_OK &&
+                manifest_read(io, l1 - RVF_SEGMENT_HEADER_SIZE, file_size, m, r) == RVF_OK &&
                 m->offset + RVF_SEGMENT_HEADER_SIZE + m->payload_length == file_size)
                 return RVF_OK;
             rvf_manifest_free(m);
