@@ -166,6 +166,18 @@ enum {
 };
 #define RVF_FILTER_MAX_DEPTH 16u
 
+/* ---- META_SEG header and filter header (rvf_meta.c, rvf_filter.c) ---- */
+enum {
+    RVF_META_OFF_SCHEMA_ID = 0x00,
+    RVF_META_OFF_RANGE_START = 0x04,
+    RVF_META_OFF_RANGE_END = 0x0C,
+    RVF_META_OFF_FIELD_COUNT = 0x14,
+    RVF_META_OFF_ENCODING = 0x16
+};
+#define RVF_META_ENCODING_COLUMNS 1u
+#define RVF_META_CODE_NULL        0xFFFFFFFFu /* string/bytes code of a null slot */
+#define RVF_FILTER_HEADER_SIZE    4u
+
 /* Deletion bitmap */
 #define RVF_ROARING_COOKIE 0x3B3A3332u
 enum { RVF_CONTAINER_ARRAY = 1, RVF_CONTAINER_BITMAP = 2, RVF_CONTAINER_RUN = 3 };

@@ -94,7 +94,10 @@ rvf_status rvf_delta_decode(const uint8_t *p, size_t len, size_t *pos, uint64_t 
 /* ---- rvf_vecseg.c: VEC_SEG columnar blocks ------------------------------------------------- */
 /* Encode n vectors (row-major, `dtype` elements of elem size rvf_dtype_size(dtype)) with ids
  * sorted ascending and unique, into blocks of up to block_vectors vectors (delta-varint ids,
- * restart 128, CRC32C per block). Appends the whole payload to out. */
+ * restart 128, CRC32C per block, tier 1 = warm as in the worked example). Appends the whole
+ * payload to out. Dtypes 5..8 (code bytes) take one byte per column, dim = code bytes per vector.
+ * Unsorted/duplicate ids, dim 0, dtype > 8, block_vectors 0: RVF_ERR_INVALID_ARGUMENT (nothing
+ * appended); a payload of 4 GiB or more: RVF_ERR_SEGMENT_TOO_LARGE. */
 rvf_status rvf_vecseg_encode(rvf_buf *out, const uint64_t *ids, const void *rows, uint32_t n,
                              uint16_t dim, uint8_t dtype, uint32_t block_vectors);
 typedef struct rvf_vec_block {
@@ -106,7 +109,12 @@ typedef struct rvf_vec_block {
  * Offsets must be 64-aligned, in order, inside the payload (RVF_ERR_TRUNCATED_SEGMENT). */
 rvf_status rvf_vecseg_blocks(const uint8_t *p, size_t len, rvf_vec_block **blocks, uint32_t *n);
 /* Decode one block: verifies its CRC32C (RVF_ERR_INVALID_CHECKSUM), then writes count ids and
- * count rows (row-major, the block's dtype) into caller arrays sized from the block entry. */
+ * count rows (row-major, the block's dtype) into caller arrays sized from the block entry.
+ * The CRC is located from the directory's count before any id-map field is believed, so a
+ * flipped bit anywhere in the block is INVALID_CHECKSUM (one exception: an encoding byte turned
+ * into 0 = raw whose raw ids would run past the payload reads as TRUNCATED). With a valid CRC, an
+ * id_count other than the directory's, an unknown encoding, restart 0 or ids that are not
+ * strictly ascending are RVF_ERR_TRUNCATED_SEGMENT. The ids array may be written on failure. */
 rvf_status rvf_vecseg_decode_block(const uint8_t *p, size_t len, const rvf_vec_block *blk,
                                    uint64_t *ids, void *rows);
 size_t rvf_dtype_size(uint8_t dtype); /* bytes per element for dtypes 0..4, else 0 */
@@ -116,7 +124,9 @@ size_t rvf_dtype_size(uint8_t dtype); /* bytes per element for dtypes 0..4, else
  * (mode byte SINGLE, 7 pad bytes, bitmap). */
 rvf_status rvf_delbitmap_encode(rvf_buf *out, const uint64_t *ids, size_t n);
 /* Decode a TLV value into a sorted unique id list (*ids rvf_malloc'd; NULL when n == 0).
- * Malformed input: RVF_ERR_INVALID_MANIFEST. SHARDED mode: RVF_ERR_ALGO_UNSUPPORTED. */
+ * Malformed input: RVF_ERR_INVALID_MANIFEST (includes empty containers, container offsets that
+ * are unaligned or point into the key table, a bitmap cardinality other than 0 = "recompute"
+ * that differs from its popcount). SHARDED mode: RVF_ERR_ALGO_UNSUPPORTED. */
 rvf_status rvf_delbitmap_decode(const uint8_t *p, size_t len, uint64_t **ids, size_t *n);
 
 /* ---- rvf_journal.c: JOURNAL_SEG ------------------------------------------------------------ */
@@ -129,8 +139,12 @@ typedef struct rvf_journal_entry {
 } rvf_journal_entry;
 rvf_status rvf_journal_encode(rvf_buf *out, uint32_t epoch, uint64_t prev_journal_seg_id,
                               const rvf_journal_entry *e, size_t n);
-/* Calls fn for each entry in order; unknown entry types are skipped by entry_length. A non-OK
- * return from fn stops the walk and is returned. */
+/* Calls fn for each entry in order (fn may be NULL; epoch, prev may be NULL); unknown entry types
+ * are skipped by entry_length. A non-OK return from fn stops the walk and is returned. Known
+ * entries shorter than their type needs, or a DELETE_RANGE with start >= end:
+ * RVF_ERR_TRUNCATED_SEGMENT; longer ones are accepted (extra bytes ignored). Encoding rejects
+ * unknown types, DELETE_RANGE start >= end, entries over 65535 payload bytes and NULL key/val
+ * with nonzero length (RVF_ERR_INVALID_ARGUMENT, nothing appended). */
 rvf_status rvf_journal_decode(const uint8_t *p, size_t len, uint32_t *epoch, uint64_t *prev,
                               rvf_status (*fn)(void *ctx, const rvf_journal_entry *e), void *ctx);
 
@@ -155,18 +169,24 @@ typedef struct rvf_meta_row {
     uint32_t nfields;        /* 0: the vector has no metadata (all columns null) */
 } rvf_meta_row;
 /* One META_SEG for nrows consecutive ids id_start .. id_start+nrows-1. Columns: one per
- * (field id) seen in the rows; a field id used with two different value types in one call is
- * RVF_ERR_INVALID_ARGUMENT. */
+ * (field id) seen in the rows, sorted by id, all NULLABLE; RVF_VALUE_NULL values are nulls. A field
+ * id used with two different value types in one call or twice in a row, nrows == 0, an id range
+ * past 2^64-1, a string/bytes value over 65535 bytes or a U32 value over 2^32-1:
+ * RVF_ERR_INVALID_ARGUMENT; a column starting at 4 GiB or later: RVF_ERR_SEGMENT_TOO_LARGE (out is
+ * left as it was). */
 rvf_status rvf_metaseg_encode(rvf_buf *out, uint64_t id_start, uint32_t nrows,
                               const rvf_meta_row *rows);
-/* Decode: fn(ctx, id, fields, n) per row, with the row's non-null values (strings point into p).
+/* Decode: fn(ctx, id, fields, n) per row (n == 0 included), with the row's non-null values
+ * ordered by field id (strings point into p; ENUM labels come as STRING). The whole segment is
+ * validated before the first call (RVF_ERR_TRUNCATED_SEGMENT; more than 2^32-1 rows is corrupt);
+ * fn may be NULL (validate only); a non-OK return from fn stops the walk and is returned.
  * encoding != 1 or unknown field types: the segment is opaque, fn is never called, OK. */
 rvf_status rvf_metaseg_decode(const uint8_t *p, size_t len,
                               rvf_status (*fn)(void *ctx, uint64_t id, const rvf_value *fields,
                                                uint32_t n),
                               void *ctx);
-/* Evaluate a validated filter against one vector's fields. *match receives the result.
- * Returns RVF_ERR_FILTER_PARSE_ERROR for malformed bytes. */
+/* Evaluate a filter against one vector's fields (a field it lacks is NULL). *match receives the
+ * result. The bytes get the same checks as rvf_filter_validate (RVF_ERR_FILTER_PARSE_ERROR). */
 rvf_status rvf_filter_eval(const uint8_t *expr, size_t len, const rvf_value *fields, uint32_t n,
                            bool *match);
 
