@@ -29,7 +29,8 @@ build: deps ## Configure and build everything, native and wasm, into build/ (or 
 test: deps ## Build everything and run every test (native, ASan+UBSan, wasm under Node); ends with "N passed, N failed"
 	@scripts/run-tests.sh
 
-demo: build ## Build, then run the tile microkernel in Node on a generated block and print its top-K
+demo: build ## Build, create a sample store from a generator and query it; then run the tile microkernel in Node
+	@$(BUILD)/rvf_demo $(BUILD)/demo.rvf
 	@node tile-sim/demo-microkernel.mjs $(BUILD)/kernel/rvf_tile.wasm
 
 kernel: deps ## Build the native kernel library and its tests
@@ -49,9 +50,13 @@ asan: deps ## Build and run the native tests under AddressSanitizer + UndefinedB
 ubsan: deps ## Build and run the native tests under UndefinedBehaviorSanitizer alone (build-ubsan/)
 	@$(call sanitized,build-ubsan,undefined)
 
-bench: build ## Run the benchmarks (kernel: ns per distance, native scalar/SIMD, microkernel vs reference)
+# The reference's HNSW build (about 3.5 min at 100k, in its first query) is skipped unless
+# BENCH_STORE_FLAGS is set, e.g. BENCH_STORE_FLAGS= (empty) or BENCH_STORE_FLAGS=--quick.
+BENCH_STORE_FLAGS ?= --skip-hnsw-build
+bench: build ## Run the benchmarks (kernel ns per distance; microkernel and store vs the reference)
 	@$(BUILD)/bench/bench_kernel
 	@node bench/bench-tile.mjs $(BUILD)/kernel/rvf_tile.wasm
+	@node bench/bench-store-ref.mjs --ours $(BUILD)/bench/bench_store $(BENCH_STORE_FLAGS)
 
 format: ## Reformat the C sources with .clang-format
 	@git ls-files '*.c' '*.h' | xargs clang-format -i

@@ -262,7 +262,8 @@ typedef struct rvf_segment_info {
  * *segs is freed with rvf_release(). */
 rvf_status rvf_segments(rvf_store *s, rvf_segment_info **segs, uint32_t *n);
 
-/* Verify every segment the manifest lists (content hashes, block CRCs, witness chain). Returns
+/* Verify every segment the manifest lists (content hashes, block CRCs, witness chain; a listed
+ * segment of a newer version, which open skips, gives RVF_ERR_INVALID_VERSION). Returns
  * the first failure; *bad_offset (may be NULL) receives the header offset of the bad segment. */
 rvf_status rvf_verify(rvf_store *s, uint64_t *bad_offset);
 

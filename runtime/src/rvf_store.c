@@ -332,6 +332,10 @@ static rvf_status load_native(rvf_store *s)
         const uint8_t *p;
         bool owned;
         st = rvf_seg_load(s->io, e, fsz, &p, &owned);
+        if (st == RVF_ERR_INVALID_VERSION) { /* a newer segment version: skipped (FORMAT.md) */
+            st = RVF_OK;
+            continue;
+        }
         if (st != RVF_OK) {
             st = fail(st, "%s id %llu at offset %llu: %s", seg_name(e->seg_type),
                       (unsigned long long)e->segment_id, (unsigned long long)e->file_offset,
@@ -494,7 +498,7 @@ static rvf_status store_boot(rvf_store *s, int64_t at_epoch)
         return fail(st, "no valid RVF manifest in %llu bytes", (unsigned long long)fsz);
     s->recovered_from = bad;
     while (at_epoch >= 0 && s->man.epoch != (uint32_t)at_epoch) {
-        if (!s->man.has_chain || s->man.epoch < (uint32_t)at_epoch || !s->man.prev_manifest_offset)
+        if (!s->man.has_chain || s->man.epoch < (uint32_t)at_epoch || !s->man.prev_manifest_id)
             return fail(RVF_ERR_NOT_FOUND, "epoch %lld is not in the manifest chain",
                         (long long)at_epoch);
         uint64_t prev = s->man.prev_manifest_offset;
@@ -1654,6 +1658,8 @@ rvf_status rvf_verify(rvf_store *s, uint64_t *bad_offset)
         const rvf_dir_entry *e = &s->man.dir[i];
         const uint8_t *p = NULL;
         bool owned = false;
+        /* a listed segment of a newer version is skipped by open; verify reports it, since it
+         * could not check it (RVF_ERR_INVALID_VERSION names the segment) */
         rvf_status st = rvf_seg_load(s->io, e, fsz, &p, &owned);
         if (st == RVF_OK && e->seg_type == RVF_SEG_VEC) {
             rvf_vec_block *blk = NULL;
