@@ -1,3 +1,4 @@
+#define _POSIX_C_SOURCE 200809L
 /* rvf_demo: `make demo`. Creates a sample store from a built-in generator (clustered vectors with
  * a "topic" and a "year" field), queries it with and without a filter, deletes, compacts,
  * reopens, and prints what happened. Uses the public API only (runtime/include/rvf.h). */

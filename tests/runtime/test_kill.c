@@ -1,3 +1,4 @@
+#define _POSIX_C_SOURCE 200809L
 /* test_kill.c: kill -9 during ingest, 20 times on the same file. A child process ingests
  * batches and reports each batch on a pipe only after rvf_ingest returned OK (acknowledged =
  * durable). The parent kills it at a random moment, then checks that every acknowledged batch
