@@ -260,13 +260,25 @@ typedef struct rvf_ref_sink {
     rvf_status (*deleted)(void *ctx, uint64_t id);
 } rvf_ref_sink;
 /* True if the file's newest manifest is a reference-dialect manifest (no RVF root at the tail and
- * a parseable runtime manifest in the last 64 KiB, or further back). */
+ * a parseable runtime manifest in the last 64 KiB, or further back). A file whose last 4096 bytes
+ * are a root with a valid CRC32C is never the reference dialect. */
 bool rvf_ref_detect(rvf_io *io);
 /* Load per the reference's open algorithm (FORMAT.md errata), verifying VEC content hashes
- * (RVF_ERR_INVALID_CHECKSUM, naming no fallback), calling the sink. */
+ * (RVF_ERR_INVALID_CHECKSUM, naming no fallback), calling the sink. The newest manifest is the
+ * first parseable candidate of a byte-granular backward scan of the whole file (the reference
+ * stops after 64 KiB); none: RVF_ERR_MANIFEST_NOT_FOUND. *info (may be NULL) is filled before any
+ * callback. Then, per directory entry in order: segment(), and for a VEC entry its vectors (the
+ * VEC's own dim; a payload shorter than dim/count imply is skipped silently). A VEC entry whose
+ * header is not "SFVR": RVF_ERR_INVALID_MAGIC; payload over 256 MiB: RVF_ERR_SEGMENT_TOO_LARGE;
+ * header or payload past EOF: RVF_ERR_TRUNCATED_SEGMENT. Then deleted() per listed id. Other
+ * segment types (INDEX included) are only listed. The sink and each callback may be NULL; a
+ * callback's error stops the load and is returned. */
 rvf_status rvf_ref_load(rvf_io *io, rvf_ref_info *info, const rvf_ref_sink *sink);
-/* Write a reference-dialect file: manifest (epoch 0), VEC, manifest (epoch 1), with metric byte,
- * FIDI file identity, no deletions. rows: n x dim f32. */
+/* Write a reference-dialect file: manifest (seg 1, epoch 0), VEC (seg 2; more segments when the
+ * rows exceed 256 MiB), manifest (epoch 1, directory = seg 1 + the VECs), with metric byte (0..2,
+ * else RVF_ERR_INVALID_ARGUMENT), FIDI file identity (omitted when file_id is NULL or zero, as
+ * the reference does), no deletions, no witness. rows: n x dim f32; n == 0 writes the create-time
+ * manifest only. Writes at increasing offsets, syncs after the VECs and at the end. */
 rvf_status rvf_ref_export(rvf_io *out, uint16_t dim, uint8_t metric, const uint64_t *ids,
                           const float *rows, size_t n, const uint8_t file_id[16]);
 
