@@ -385,11 +385,14 @@ static rvf_status manifest_read(rvf_io *io, uint64_t off, uint64_t file_size, rv
         return RVF_ERR_SEGMENT_TOO_LARGE;
     if (h.payload_length > file_size - off - RVF_SEGMENT_HEADER_SIZE)
         return RVF_ERR_TRUNCATED_SEGMENT;
-    const uint8_t *pl;
-    bool owned;
+    const uint8_t *pl = NULL;
+    bool owned = false;
     uint64_t start = off + RVF_SEGMENT_HEADER_SIZE;
-    if (tail && !io->map && start + h.payload_length == file_size) {
-        /* the root is already in hand: read Level 1 only */
+    bool at_eof = tail && start + h.payload_length == file_size;
+    if (io->map && (pl = io->map(io, start, (size_t)h.payload_length)) != NULL) {
+        /* mapped; the root bytes were already counted when the tail was read */
+        io->bytes_read += h.payload_length - (at_eof ? RVF_ROOT_SIZE : 0);
+    } else if (at_eof) { /* the root is already in hand: read Level 1 only */
         uint8_t *b = rvf_malloc((size_t)h.payload_length + 1);
         if (!b)
             return RVF_ERR_OUT_OF_MEMORY;
@@ -403,8 +406,6 @@ static rvf_status manifest_read(rvf_io *io, uint64_t off, uint64_t file_size, rv
         }
     } else if ((st = read_span(io, start, h.payload_length, &pl, &owned)) != RVF_OK) {
         return st;
-    } else if (tail && !owned && start + h.payload_length == file_size) {
-        io->bytes_read -= RVF_ROOT_SIZE; /* mapped: the root bytes were counted by the tail read */
     }
     st = manifest_parse(&h, off, pl, m);
     if (owned)

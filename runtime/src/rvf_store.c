@@ -81,6 +81,8 @@ struct rvf_store {
     rvf_lock *lock;
     char *path;
     bool read_only, memory;
+    bool lazy;   /* read-only opens: data segments are read on first use, not at open */
+    bool loaded; /* the table holds the manifest's vectors, metadata and deletions */
     uint8_t dialect;
     /* configuration */
     uint32_t dim;
@@ -306,11 +308,12 @@ static rvf_status meta_row(void *ctx, uint64_t id, const rvf_value *f, uint32_t 
     return meta_set(&c->s->meta[j], f, n);
 }
 
-/* Build the table from s->man: VEC_SEGs and META_SEGs in directory order, then deletions. */
+static rvf_status load_data(rvf_store *s);
+
+/* Take the store's configuration from s->man; the data follows now (writers) or on first use. */
 static rvf_status load_native(rvf_store *s)
 {
     rvf_manifest *m = &s->man;
-    uint64_t fsz = s->io->size(s->io);
     s->dim = m->dimension;
     s->dtype = m->base_dtype;
     s->metric = m->has_capability ? m->metric : RVF_METRIC_L2;
@@ -319,14 +322,27 @@ static rvf_status load_native(rvf_store *s)
         return fail(RVF_ERR_INVALID_MANIFEST, "manifest at %llu: dimension %u dtype %u unsupported",
                     (unsigned long long)m->offset, s->dim, s->dtype);
     s->row_bytes = (size_t)s->dim * rvf_dtype_size(s->dtype);
+    uint64_t max_id = m->segment_id;
+    for (uint32_t i = 0; i < m->ndir; i++)
+        if (m->dir[i].segment_id > max_id)
+            max_id = m->dir[i].segment_id;
+    s->next_seg_id = max_id + 1;
+    s->end = m->offset + RVF_SEGMENT_HEADER_SIZE + m->payload_length;
+    return s->lazy ? RVF_OK : load_data(s);
+}
+
+/* The data of the current manifest: VEC_SEGs and META_SEGs in directory order, then deletions.
+ * Read-only stores call this on first use (ensure_loaded), so opening reads the root and Level 1
+ * only. */
+static rvf_status load_data(rvf_store *s)
+{
+    rvf_manifest *m = &s->man;
+    uint64_t fsz = s->io->size(s->io);
     uint32_t *vec_pos = NULL;
     size_t vec_cap = 0;
     rvf_status st = RVF_OK;
-    uint64_t max_id = m->segment_id;
     for (uint32_t i = 0; i < m->ndir && st == RVF_OK; i++) {
         const rvf_dir_entry *e = &m->dir[i];
-        if (e->segment_id > max_id)
-            max_id = e->segment_id;
         if (e->seg_type != RVF_SEG_VEC && e->seg_type != RVF_SEG_META)
             continue;
         const uint8_t *p;
@@ -392,8 +408,10 @@ static rvf_status load_native(rvf_store *s)
             rvf_free((void *)p);
     }
     rvf_free(vec_pos);
-    if (st != RVF_OK)
+    if (st != RVF_OK) {
+        table_free(s);
         return st;
+    }
     for (size_t i = 0; i < m->ndeleted; i++) {
         int64_t j = find_slot(s, m->deleted[i]);
         if (j >= 0 && !s->dead[j]) {
@@ -401,9 +419,13 @@ static rvf_status load_native(rvf_store *s)
             s->ndead++;
         }
     }
-    s->next_seg_id = max_id + 1;
-    s->end = m->offset + RVF_SEGMENT_HEADER_SIZE + m->payload_length;
+    s->loaded = true;
     return RVF_OK;
+}
+
+static rvf_status ensure_loaded(rvf_store *s)
+{
+    return s->loaded ? RVF_OK : load_data(s);
 }
 
 /* The reference runtime's dialect: loaded read-only into the same table (f32). */
@@ -483,6 +505,7 @@ static rvf_status load_reference(rvf_store *s)
     memcpy(s->man.parent_hash, info.parent_hash, 32);
     s->man.lineage_depth = info.lineage_depth;
     s->end = s->io->size(s->io);
+    s->loaded = true;
     return RVF_OK;
 }
 
@@ -716,6 +739,7 @@ static rvf_status store_init_file(rvf_store *s)
         return RVF_ERR_OUT_OF_MEMORY;
     s->next_seg_id = 1;
     s->end = 0;
+    s->loaded = true;
     rvf_buf data;
     rvf_buf_init(&data);
     witness_emit(s, &data, &m, RVF_WITNESS_PROVENANCE, "create:epoch=0");
@@ -771,6 +795,7 @@ static rvf_status open_path(const char *path, bool write, int64_t at_epoch, rvf_
     rvf_status st = RVF_OK;
     s->path = str_dup(path, NULL);
     s->read_only = !write;
+    s->lazy = !write;
     s->algo = RVF_HASH_XXH3_128;
     s->block_vectors = RVF_VEC_BLOCK_VECTORS;
     if (!s->path)
@@ -835,6 +860,7 @@ static rvf_status open_io(rvf_io *io, bool writable, rvf_store **out)
     }
     s->io = io;
     s->read_only = !writable;
+    s->lazy = !writable;
     s->memory = writable;
     s->algo = RVF_HASH_XXH3_128;
     s->block_vectors = RVF_VEC_BLOCK_VECTORS;
@@ -914,6 +940,7 @@ rvf_status rvf_refresh(rvf_store *s)
     if (!s->read_only || s->dialect)
         return RVF_OK; /* a writer's view is always the newest */
     table_free(s);
+    s->loaded = false;
     rvf_manifest_free(&s->man);
     return store_boot(s, -1);
 }
@@ -978,6 +1005,9 @@ rvf_status rvf_ingest(rvf_store *s, const float *vectors, const uint64_t *ids, s
                                                   : "the store is open read-only");
     if (n == 0)
         return RVF_OK;
+    rvf_status lst = ensure_loaded(s);
+    if (lst != RVF_OK)
+        return lst;
     if (!vectors || !ids || n > UINT32_MAX / 2)
         return fail(RVF_ERR_INVALID_ARGUMENT, "vectors and ids are required");
     for (size_t i = 0; i < n; i++)
@@ -1170,6 +1200,9 @@ rvf_status rvf_query(rvf_store *s, const float *query, uint32_t dim, const rvf_q
     }
     if (p->k == 0)
         return RVF_OK;
+    rvf_status lst = ensure_loaded(s);
+    if (lst != RVF_OK)
+        return lst;
     for (uint32_t d = 0; d < dim; d++)
         if (!isfinite(query[d]))
             return fail(RVF_ERR_INVALID_ARGUMENT, "the query has a NaN or infinite value");
@@ -1290,6 +1323,9 @@ rvf_status rvf_delete(rvf_store *s, const uint64_t *ids, size_t n, uint64_t *del
         return fail(RVF_ERR_READ_ONLY, "the store is open read-only");
     if (n == 0)
         return RVF_OK;
+    rvf_status lst = ensure_loaded(s);
+    if (lst != RVF_OK)
+        return lst;
     uint8_t *kill = rvf_calloc(s->n + 1, 1);
     if (!kill)
         return RVF_ERR_OUT_OF_MEMORY;
@@ -1319,6 +1355,8 @@ rvf_status rvf_delete_by_filter(rvf_store *s, const uint8_t *filter, size_t filt
     rvf_status st = rvf_filter_validate(filter, filter_len);
     if (st != RVF_OK)
         return fail(st, "the filter expression is malformed");
+    if ((st = ensure_loaded(s)) != RVF_OK)
+        return st;
     uint8_t *kill = rvf_calloc(s->n + 1, 1);
     if (!kill)
         return RVF_ERR_OUT_OF_MEMORY;
@@ -1475,6 +1513,9 @@ rvf_status rvf_compact(rvf_store *s)
         return RVF_ERR_INVALID_ARGUMENT;
     if (s->read_only)
         return fail(RVF_ERR_READ_ONLY, "the store is open read-only");
+    rvf_status lst = ensure_loaded(s);
+    if (lst != RVF_OK)
+        return lst;
     rvf_buf img;
     rvf_buf_init(&img);
     rvf_manifest nm;
@@ -1559,6 +1600,7 @@ rvf_status rvf_compact(rvf_store *s)
     }
     /* the table: deleted slots leave */
     table_free(s);
+    s->loaded = false;
     rvf_manifest_free(&s->man);
     s->man = nm;
     s->next_seg_id = new_next;
@@ -1572,6 +1614,9 @@ rvf_status rvf_get_metadata(rvf_store *s, uint64_t id, const rvf_value **fields,
 {
     if (!s || !fields || !n)
         return RVF_ERR_INVALID_ARGUMENT;
+    rvf_status lst = ensure_loaded(s);
+    if (lst != RVF_OK)
+        return lst;
     int64_t j = find_slot(s, id);
     if (j < 0 || s->dead[j])
         return RVF_ERR_NOT_FOUND;
@@ -1586,6 +1631,9 @@ rvf_status rvf_get_vector(rvf_store *s, uint64_t id, float *out, uint32_t dim)
         return RVF_ERR_INVALID_ARGUMENT;
     if (dim != s->dim)
         return RVF_ERR_DIMENSION_MISMATCH;
+    rvf_status lst = ensure_loaded(s);
+    if (lst != RVF_OK)
+        return lst;
     int64_t j = find_slot(s, id);
     if (j < 0 || s->dead[j])
         return RVF_ERR_NOT_FOUND;
@@ -1601,9 +1649,15 @@ rvf_status rvf_status_get(rvf_store *s, rvf_status_info *o)
     if (!s || !o)
         return RVF_ERR_INVALID_ARGUMENT;
     memset(o, 0, sizeof *o);
-    o->live_vectors = s->n - s->ndead;
-    o->total_vectors = s->n;
-    o->deleted_vectors = s->ndead;
+    if (s->loaded) {
+        o->live_vectors = s->n - s->ndead;
+        o->total_vectors = s->n;
+        o->deleted_vectors = s->ndead;
+    } else { /* from the manifest alone: nothing beyond the root and Level 1 is read */
+        o->total_vectors = s->man.total_vectors;
+        o->deleted_vectors = s->man.ndeleted;
+        o->live_vectors = s->man.total_vectors - s->man.ndeleted;
+    }
     o->dimension = s->dim;
     o->metric = (rvf_metric)s->metric;
     o->dtype = (rvf_dtype)s->dtype;
@@ -1773,6 +1827,7 @@ rvf_status rvf_derive(rvf_store *parent, const char *child_path, uint8_t derivat
     if (!m.dir)
         st = RVF_ERR_OUT_OF_MEMORY;
     c->next_seg_id = 1;
+    c->loaded = true;
     rvf_buf data;
     rvf_buf_init(&data);
     if (st == RVF_OK) {
@@ -1811,6 +1866,9 @@ rvf_status rvf_export_reference(rvf_store *s, const char *path)
         return RVF_ERR_INVALID_ARGUMENT;
     if (s->dim > 65535)
         return RVF_ERR_INVALID_ARGUMENT;
+    rvf_status lst = ensure_loaded(s);
+    if (lst != RVF_OK)
+        return lst;
     size_t live = s->n - s->ndead;
     uint64_t *ids = rvf_malloc((live + 1) * 8);
     float *rows = rvf_malloc((live * s->dim + 1) * sizeof(float));

@@ -3,7 +3,8 @@
  *    that fits, never an error (past the first commit) and never a mix.
  * 2. A writer reopening a file with a torn tail drops the orphan bytes and appends cleanly.
  * 3. Every single-bit flip of a small multi-segment file is detected (open fails and names the
- *    segment, open falls back and reports the skipped manifest, or verify fails) or is shown
+ *    segment, open falls back and reports the skipped manifest, or verify fails: a reader meets
+ *    the same error on first use of the segment) or is shown
  *    harmless (the store opens with exactly the original content). The rate is printed. */
 #include "rvf_test.h"
 #include "store_util.h"

@@ -2,7 +2,8 @@
  * dim 2), built here from the byte layouts and checked against the hashes the format document
  * gives; variants add what a v1 reader must skip (unknown TLV tag, unknown segment type,
  * version-2 segment). The invalid ones each break one rule and must be rejected with one precise
- * status. Every file is also compared with its committed copy in tests/golden/ (regenerate with
+ * status (from open, or from the first query: read-only opens read data segments on first
+ * use). Every file is also compared with its committed copy in tests/golden/ (regenerate with
  * RVF_GOLDEN_UPDATE=1 after a deliberate format change). */
 #include "rvf_manifest.h"
 #include "rvf_test.h"
@@ -210,8 +211,17 @@ static void test_invalid(void)
         size_t len;
         uint8_t *b = make(&cases[i], &len);
         check_committed(cases[i].name, b, len);
+        /* the first failing call of open, then a query (read-only opens read the data
+         * segments on first use) */
         rvf_store *s = NULL;
         rvf_status st = rvf_open_view(b, len, &s);
+        if (st == RVF_OK) {
+            float q[2] = {0, 0};
+            rvf_hit h[1];
+            uint32_t n;
+            rvf_query_params p = {1, -1, NULL, 0};
+            st = rvf_query(s, q, 2, &p, h, &n);
+        }
         if (st != cases[i].want)
             RVF_FAIL_AT("%s: got %s, want %s (%s)", cases[i].name, rvf_status_name(st),
                         rvf_status_name(cases[i].want), rvf_last_error_detail());
