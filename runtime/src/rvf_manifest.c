@@ -15,10 +15,19 @@ void rvf_manifest_free(rvf_manifest *m)
     m->ndeleted = 0;
 }
 
-void rvf_seg_emit(rvf_buf *out, uint64_t base, uint8_t type, uint16_t flags, uint64_t segment_id,
-                  uint8_t algo, const uint8_t *payload, size_t len, uint32_t block_count,
-                  rvf_dir_entry *e)
+size_t rvf_seg_begin(rvf_buf *out)
 {
+    size_t at = out->len;
+    rvf_buf_append(out, RVF_SEGMENT_HEADER_SIZE);
+    return at;
+}
+
+void rvf_seg_end(rvf_buf *out, size_t at, uint64_t base, uint8_t type, uint16_t flags,
+                 uint64_t segment_id, uint8_t algo, uint32_t block_count, rvf_dir_entry *e)
+{
+    if (out->oom)
+        return;
+    size_t len = out->len - at - RVF_SEGMENT_HEADER_SIZE;
     rvfk_seg_header h;
     memset(&h, 0, sizeof h);
     h.magic = RVF_SEGMENT_MAGIC;
@@ -29,13 +38,8 @@ void rvf_seg_emit(rvf_buf *out, uint64_t base, uint8_t type, uint16_t flags, uin
     h.payload_length = len;
     h.checksum_algo = algo;
     h.alignment_pad = (uint32_t)((64 - len % 64) % 64);
-    rvf_content_hash(algo, payload, len, h.content_hash);
-    uint64_t off = base + out->len;
-    uint8_t *hdr = rvf_buf_append(out, RVF_SEGMENT_HEADER_SIZE);
-    if (!hdr)
-        return;
-    rvfk_seg_header_encode(&h, hdr);
-    rvf_buf_put(out, payload, len);
+    rvf_content_hash(algo, out->data + at + RVF_SEGMENT_HEADER_SIZE, len, h.content_hash);
+    rvfk_seg_header_encode(&h, out->data + at);
     rvf_buf_append(out, h.alignment_pad);
     if (e) {
         memset(e, 0, sizeof *e);
@@ -43,11 +47,20 @@ void rvf_seg_emit(rvf_buf *out, uint64_t base, uint8_t type, uint16_t flags, uin
         e->seg_type = type;
         e->tier = 1;
         e->flags = flags;
-        e->file_offset = off;
+        e->file_offset = base + at;
         e->payload_length = len;
         e->block_count = block_count;
         memcpy(e->content_hash, h.content_hash, 16);
     }
+}
+
+void rvf_seg_emit(rvf_buf *out, uint64_t base, uint8_t type, uint16_t flags, uint64_t segment_id,
+                  uint8_t algo, const uint8_t *payload, size_t len, uint32_t block_count,
+                  rvf_dir_entry *e)
+{
+    size_t at = rvf_seg_begin(out);
+    rvf_buf_put(out, payload, len);
+    rvf_seg_end(out, at, base, type, flags, segment_id, algo, block_count, e);
 }
 
 static void dir_entry_encode(uint8_t *p, const rvf_dir_entry *e)

@@ -51,6 +51,12 @@ void rvf_manifest_free(rvf_manifest *m);
 void rvf_seg_emit(rvf_buf *out, uint64_t base, uint8_t type, uint16_t flags, uint64_t segment_id,
                   uint8_t algo, const uint8_t *payload, size_t len, uint32_t block_count,
                   rvf_dir_entry *e);
+/* The same in two steps, for payloads encoded in place: rvf_seg_begin reserves the header and
+ * returns its position; the caller appends the payload; rvf_seg_end hashes it, writes the header
+ * and pads. */
+size_t rvf_seg_begin(rvf_buf *out);
+void rvf_seg_end(rvf_buf *out, size_t at, uint64_t base, uint8_t type, uint16_t flags,
+                 uint64_t segment_id, uint8_t algo, uint32_t block_count, rvf_dir_entry *e);
 /* Append a MANIFEST_SEG for m (dir, chain, deleted, ... as set by the caller; m->offset is
  * where it will be written, m->root is rebuilt). */
 rvf_status rvf_manifest_emit(rvf_buf *out, rvf_manifest *m, uint8_t algo);

@@ -102,6 +102,7 @@ struct rvf_store {
     size_t n, cap, ndead;
     uint32_t *map; /* open addressing: slot + 1, 0 = empty */
     size_t map_cap;
+    rvf_buf scratch; /* commit buffer kept between batches (no page faults per batch) */
 };
 
 static size_t hash_id(uint64_t id, size_t mask)
@@ -160,9 +161,15 @@ static rvf_status table_reserve(rvf_store *s, size_t extra)
         uint64_t *ids = rvf_realloc(s->ids, cap * sizeof *ids);
         if (ids)
             s->ids = ids;
-        uint8_t *rows = rvf_realloc(s->rows, cap * s->row_bytes);
-        if (rows)
+        /* the big array moves by hand: a fresh allocation gets its huge-page hint (rvf_alloc.c)
+         * before the copy touches it, which realloc cannot offer */
+        uint8_t *rows = rvf_malloc(cap * s->row_bytes);
+        if (rows) {
+            if (s->n)
+                memcpy(rows, s->rows, s->n * s->row_bytes);
+            rvf_free(s->rows);
             s->rows = rows;
+        }
         uint8_t *dead = rvf_realloc(s->dead, cap);
         if (dead)
             s->dead = dead;
@@ -264,6 +271,7 @@ static void store_free(rvf_store *s)
         return;
     table_free(s);
     rvf_manifest_free(&s->man);
+    rvf_buf_free(&s->scratch);
     if (s->io)
         s->io->close(s->io);
     rvf_lock_release(s->lock);
@@ -340,7 +348,12 @@ static rvf_status load_data(rvf_store *s)
     uint64_t fsz = s->io->size(s->io);
     uint32_t *vec_pos = NULL;
     size_t vec_cap = 0;
-    rvf_status st = RVF_OK;
+    uint64_t *ids = NULL;
+    uint8_t *rows = NULL;
+    uint32_t tmp_cap = 0;
+    /* the root knows how many vectors are coming: one allocation, no regrowth */
+    rvf_status st =
+        m->total_vectors < UINT32_MAX ? table_reserve(s, (size_t)m->total_vectors) : RVF_OK;
     for (uint32_t i = 0; i < m->ndir && st == RVF_OK; i++) {
         const rvf_dir_entry *e = &m->dir[i];
         if (e->seg_type != RVF_SEG_VEC && e->seg_type != RVF_SEG_META)
@@ -365,10 +378,17 @@ static rvf_status load_data(rvf_store *s)
             for (uint32_t b = 0; b < nb && st == RVF_OK; b++) {
                 if (blk[b].dim != s->dim || blk[b].dtype != s->dtype)
                     continue; /* other dimensions: listed, not searched (FORMAT.md) */
-                uint64_t *ids = rvf_malloc((size_t)blk[b].count * 8 + 8);
-                uint8_t *rows = rvf_malloc((size_t)blk[b].count * s->row_bytes + 1);
-                if (!ids || !rows)
+                if (blk[b].count > tmp_cap) { /* block buffers reused across blocks */
+                    rvf_free(ids);
+                    rvf_free(rows);
+                    tmp_cap = blk[b].count;
+                    ids = rvf_malloc((size_t)tmp_cap * 8 + 8);
+                    rows = rvf_malloc((size_t)tmp_cap * s->row_bytes + 1);
+                }
+                if (!ids || !rows) {
                     st = RVF_ERR_OUT_OF_MEMORY;
+                    tmp_cap = 0;
+                }
                 if (st == RVF_OK)
                     st = rvf_vecseg_decode_block(p, (size_t)e->payload_length, &blk[b], ids, rows);
                 if (st == RVF_OK)
@@ -388,8 +408,6 @@ static rvf_status load_data(rvf_store *s)
                     if (st == RVF_OK)
                         vec_pos[slot] = i;
                 }
-                rvf_free(ids);
-                rvf_free(rows);
             }
             rvf_free(blk);
             if (st != RVF_OK)
@@ -408,6 +426,8 @@ static rvf_status load_data(rvf_store *s)
             rvf_free((void *)p);
     }
     rvf_free(vec_pos);
+    rvf_free(ids);
+    rvf_free(rows);
     if (st != RVF_OK) {
         table_free(s);
         return st;
@@ -1030,14 +1050,19 @@ rvf_status rvf_ingest(rvf_store *s, const float *vectors, const uint64_t *ids, s
             return fail(RVF_ERR_INVALID_ARGUMENT, "meta_counts given without meta values");
         }
     }
-    /* sort by id; for duplicate ids the last one of the batch wins */
+    /* sort by id; for duplicate ids the last one of the batch wins. A batch already in strictly
+     * ascending id order (the common case) is used in place: no sort, no copy. */
+    bool sorted = true;
+    for (size_t i = 1; i < n && sorted; i++)
+        sorted = ids[i] > ids[i - 1];
     sort_item *it = rvf_malloc(n * sizeof *it);
     size_t m = 0;
     rvf_status st = it ? RVF_OK : RVF_ERR_OUT_OF_MEMORY;
     if (st == RVF_OK) {
         for (size_t i = 0; i < n; i++)
             it[i] = (sort_item){ids[i], (uint32_t)i};
-        sort_items(it, n);
+        if (!sorted)
+            sort_items(it, n);
         for (size_t i = 0; i < n; i++) {
             if (m && it[m - 1].id == it[i].id)
                 it[m - 1] = it[i];
@@ -1045,14 +1070,19 @@ rvf_status rvf_ingest(rvf_store *s, const float *vectors, const uint64_t *ids, s
                 it[m++] = it[i];
         }
     }
-    uint64_t *sids = st == RVF_OK ? rvf_malloc(m * sizeof *sids) : NULL;
-    uint8_t *rows = st == RVF_OK ? rvf_malloc(m * s->row_bytes + 1) : NULL;
-    if (st == RVF_OK && (!sids || !rows))
+    bool in_place = sorted && s->dtype == RVF_DTYPE_F32 && rvfk_f32_bits(1.0f) == 0x3f800000u &&
+                    *(const uint8_t *)&(const uint16_t){1} == 1; /* little-endian host */
+    uint64_t *sids_buf = st == RVF_OK && !sorted ? rvf_malloc(m * sizeof *sids_buf) : NULL;
+    uint8_t *rows_buf = st == RVF_OK && !in_place ? rvf_malloc(m * s->row_bytes + 1) : NULL;
+    if (st == RVF_OK && ((!sorted && !sids_buf) || (!in_place && !rows_buf)))
         st = RVF_ERR_OUT_OF_MEMORY;
-    for (size_t i = 0; st == RVF_OK && i < m; i++) {
-        sids[i] = it[i].id;
+    const uint64_t *sids = sorted ? ids : sids_buf;
+    const uint8_t *rows = in_place ? (const uint8_t *)vectors : rows_buf;
+    for (size_t i = 0; st == RVF_OK && !sorted && i < m; i++)
+        sids_buf[i] = it[i].id;
+    for (size_t i = 0; st == RVF_OK && !in_place && i < m; i++) {
         const float *v = vectors + (size_t)it[i].idx * s->dim;
-        uint8_t *r = rows + i * s->row_bytes;
+        uint8_t *r = rows_buf + i * s->row_bytes;
         if (s->dtype == RVF_DTYPE_F32)
             for (uint32_t d = 0; d < s->dim; d++)
                 rvfk_st_f32(r + 4 * d, v[d]);
@@ -1061,12 +1091,15 @@ rvf_status rvf_ingest(rvf_store *s, const float *vectors, const uint64_t *ids, s
                 rvfk_st_u16(r + 2 * d, rvfk_f32_to_f16(v[d]));
     }
     /* encode: VEC_SEGs (split to stay far below 2^32 bytes), META_SEGs per run of ids, witness */
-    rvf_buf data, pl;
-    rvf_buf_init(&data);
+    rvf_buf data = s->scratch, pl;
+    data.len = 0;
+    s->scratch.data = NULL; /* taken; given back (with its capacity) at the end */
+    rvf_buf_init(&s->scratch);
     rvf_buf_init(&pl);
     rvf_manifest nm;
     memset(&nm, 0, sizeof nm);
     size_t per_seg = ((size_t)1 << 30) / (s->row_bytes + 16);
+    rvf_buf_reserve(&data, m * (s->row_bytes + 12) + 4096);
     size_t nseg = st == RVF_OK ? (m + per_seg - 1) / per_seg : 0;
     size_t nmeta_runs = 0;
     if (st == RVF_OK && moff && moff[n])
@@ -1076,13 +1109,13 @@ rvf_status rvf_ingest(rvf_store *s, const float *vectors, const uint64_t *ids, s
         st = manifest_next(s, &nm, (uint32_t)(nseg + nmeta_runs + 1));
     for (size_t k = 0; st == RVF_OK && k < nseg; k++) {
         size_t a = k * per_seg, cnt = m - a < per_seg ? m - a : per_seg;
-        pl.len = 0;
-        st = rvf_vecseg_encode(&pl, sids + a, rows + a * s->row_bytes, (uint32_t)cnt,
+        size_t at = rvf_seg_begin(&data);
+        st = rvf_vecseg_encode(&data, sids + a, rows + a * s->row_bytes, (uint32_t)cnt,
                                (uint16_t)s->dim, s->dtype, s->block_vectors);
-        if (st == RVF_OK && (st = rvf_buf_status(&pl)) == RVF_OK) {
+        if (st == RVF_OK && (st = rvf_buf_status(&data)) == RVF_OK) {
             uint32_t nb = (uint32_t)((cnt + s->block_vectors - 1) / s->block_vectors);
-            rvf_seg_emit(&data, s->end, RVF_SEG_VEC, 0, s->next_seg_id++, s->algo, pl.data, pl.len,
-                         nb, &nm.dir[nm.ndir++]);
+            rvf_seg_end(&data, at, s->end, RVF_SEG_VEC, 0, s->next_seg_id++, s->algo, nb,
+                        &nm.dir[nm.ndir++]);
         }
     }
     rvf_meta_row *mrows = NULL;
@@ -1157,9 +1190,12 @@ rvf_status rvf_ingest(rvf_store *s, const float *vectors, const uint64_t *ids, s
     rvf_free(revive);
     rvf_free(mrows);
     rvf_buf_free(&pl);
-    rvf_buf_free(&data);
-    rvf_free(rows);
-    rvf_free(sids);
+    if (data.cap <= ((size_t)64 << 20)) /* keep up to 64 MiB of scratch for the next batch */
+        s->scratch = data;
+    else
+        rvf_buf_free(&data);
+    rvf_free(rows_buf);
+    rvf_free(sids_buf);
     rvf_free(it);
     rvf_free(moff);
     return st;
