@@ -196,7 +196,7 @@ for (const [label, fn] of rows) console.log(line([label, ...cols.map((c) => (c.m
 if (R) {
   console.log(`root + Level 1 (our newest MANIFEST_SEG): ${big(R.root_l1_bytes)} bytes = ` +
     `${f((100 * R.root_l1_bytes) / our.dataset.file_size_bytes, 3)}% of the file; our open reads ` +
-    `${f((100 * R.data_read_open_bytes) / our.dataset.file_size_bytes, 1)}% (the VEC segments, loaded at open).`);
+    `${f((100 * R.data_read_open_bytes) / our.dataset.file_size_bytes, 1)}% (read-only opens stop at root + Level 1; the first query reads the VEC segments).`);
   for (const c of cols.slice(1)) if (!c.missing && c.ingest)
     console.log(`ingest ratio ours / ${c.name}: ${f(R.ingest_vectors_per_s / c.ingest, 2)}x`);
   if (!R.first_query_exact) console.log('WARNING: our first query did not match brute force');
