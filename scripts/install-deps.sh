@@ -44,7 +44,11 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # npm development dependencies (reference packages for compatibility tests and benchmarks).
-# `npm ci` again only when the lockfile changed since the last install.
+# `npm ci` again only when the lockfile changed since the last install. package.json's "overrides"
+# pin @ruvector/rvf-node 0.2.3's optional binaries for macOS, Windows and linux-arm64 to 0.1.7,
+# their only published version: 0.2.3 names a 0.2.2 that was never published, which leaves them
+# out of the lockfile and makes `npm ci` refuse it. The linux-x64 binary (0.2.2) is unaffected.
+# rvf-node-018 is the reference's 0.1.8 runtime (exact scan), compared in `make bench`.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "install-deps: npm ci" >&2
   npm ci --no-audit --no-fund --loglevel=error
