@@ -137,9 +137,16 @@ static void scan_dir(const char *dir)
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
         /* work on a copy: the corpus is read-only and a writer open creates a lock file */
         snprintf(copy, sizeof copy, "%s", tmp_path(e->d_name));
-        size_t len;
+        size_t len = 0;
         uint8_t *b = read_file(path, &len);
         FILE *f = fopen(copy, "wb");
+        if (!b || !f) {
+            RVF_FAIL_AT("cannot copy %s", path);
+            free(b);
+            if (f)
+                fclose(f);
+            continue;
+        }
         fwrite(b, 1, len, f);
         fclose(f);
         free(b);
