@@ -773,6 +773,44 @@ static rvf_status store_init_file(rvf_store *s)
     return st;
 }
 
+/* New files appear complete or not at all: the first commit goes to <path>.create.tmp, which is
+ * then linked to the path (link fails when the path exists, as O_EXCL would) and unlinked. A crash
+ * during create leaves no half-made file under the path, only a temporary the next create
+ * removes. */
+static rvf_status begin_new_file(rvf_store *s, const char *path, char **tmp)
+{
+    *tmp = NULL;
+    if (access(path, F_OK) == 0)
+        return fail(RVF_ERR_ALREADY_EXISTS, "%s already exists", path);
+    *tmp = str_dup(path, ".create.tmp");
+    if (!*tmp)
+        return RVF_ERR_OUT_OF_MEMORY;
+    unlink(*tmp);
+    rvf_status st = rvf_io_file_open(*tmp, RVF_IO_READ | RVF_IO_WRITE | RVF_IO_CREATE, &s->io);
+    if (st != RVF_OK)
+        st = fail(st, "creating %s: %s", *tmp, rvf_strerror(st));
+    return st;
+}
+
+static rvf_status publish_new_file(rvf_store *s, const char *path, const char *tmp)
+{
+    rvf_status st = RVF_OK;
+    if (link(tmp, path) != 0) {
+        int e = errno;
+        if (e == EEXIST)
+            st = fail(RVF_ERR_ALREADY_EXISTS, "%s already exists", path);
+        else if ((e == EPERM || e == ENOTSUP || e == ENOSYS) && access(path, F_OK) != 0 &&
+                 rename(tmp, path) == 0)
+            return s->no_sync ? RVF_OK : rvf_fsync_dir(path); /* no hard links here */
+        else
+            st = fail(RVF_ERR_IO_ERROR, "linking %s to %s: %s", tmp, path, strerror(e));
+    }
+    unlink(tmp);
+    if (st == RVF_OK && !s->no_sync)
+        st = rvf_fsync_dir(path);
+    return st;
+}
+
 rvf_status rvf_create(const char *path, const rvf_options *opt, rvf_store **out)
 {
     *out = NULL;
@@ -789,16 +827,18 @@ rvf_status rvf_create(const char *path, const rvf_options *opt, rvf_store **out)
         st = RVF_ERR_OUT_OF_MEMORY;
     if (st == RVF_OK && (st = rvf_lock_acquire(path, &s->lock)) != RVF_OK)
         st = fail(st, "%s.lock is held by another writer", path);
-    if (st == RVF_OK &&
-        (st = rvf_io_file_open(path, RVF_IO_READ | RVF_IO_WRITE | RVF_IO_CREATE, &s->io)) != RVF_OK)
-        st = fail(st, "creating %s: %s", path, rvf_strerror(st));
+    char *tmp = NULL;
+    if (st == RVF_OK)
+        st = begin_new_file(s, path, &tmp);
     if (st == RVF_OK)
         st = store_init_file(s);
+    if (st == RVF_OK)
+        st = publish_new_file(s, path, tmp);
+    if (st != RVF_OK && tmp)
+        unlink(tmp);
+    rvf_free(tmp);
     if (st != RVF_OK) {
-        bool created = s->io != NULL;
         store_free(s);
-        if (created)
-            unlink(path);
         return st;
     }
     *out = s;
@@ -957,12 +997,19 @@ rvf_status rvf_refresh(rvf_store *s)
 {
     if (!s)
         return RVF_ERR_INVALID_ARGUMENT;
-    if (!s->read_only || s->dialect)
-        return RVF_OK; /* a writer's view is always the newest */
-    table_free(s);
-    s->loaded = false;
-    rvf_manifest_free(&s->man);
-    return store_boot(s, -1);
+    if (!s->read_only || s->lock || !s->path)
+        return RVF_OK; /* a writer's view is always the newest; bytes in memory never change */
+    /* reopen by path: after a compaction the path names a new file (our descriptor keeps the
+     * old one alive); the handle switches only when the new snapshot opened */
+    rvf_store *ns = NULL;
+    rvf_status st = open_path(s->path, false, -1, &ns);
+    if (st != RVF_OK)
+        return st;
+    rvf_store old = *s;
+    *s = *ns;
+    *ns = old;
+    store_free(ns);
+    return RVF_OK;
 }
 
 rvf_status rvf_close(rvf_store *s)
@@ -1837,14 +1884,15 @@ rvf_status rvf_derive(rvf_store *parent, const char *child_path, uint8_t derivat
         st = RVF_ERR_OUT_OF_MEMORY;
     if (st == RVF_OK && (st = rvf_lock_acquire(child_path, &c->lock)) != RVF_OK)
         st = fail(st, "%s.lock is held", child_path);
+    char *tmp = NULL;
     if (st == RVF_OK)
-        st = rvf_io_file_open(child_path, RVF_IO_READ | RVF_IO_WRITE | RVF_IO_CREATE, &c->io);
+        st = begin_new_file(c, child_path, &tmp);
     if (st != RVF_OK) {
-        bool created = c->io != NULL;
+        if (tmp)
+            unlink(tmp);
+        rvf_free(tmp);
         store_free(c);
-        if (created)
-            unlink(child_path);
-        return st == RVF_ERR_ALREADY_EXISTS ? fail(st, "%s already exists", child_path) : st;
+        return st;
     }
     rvf_manifest m;
     memset(&m, 0, sizeof m);
@@ -1886,9 +1934,13 @@ rvf_status rvf_derive(rvf_store *parent, const char *child_path, uint8_t derivat
     else
         rvf_manifest_free(&m);
     rvf_buf_free(&data);
+    if (st == RVF_OK)
+        st = publish_new_file(c, child_path, tmp);
+    if (st != RVF_OK)
+        unlink(tmp);
+    rvf_free(tmp);
     if (st != RVF_OK) {
         store_free(c);
-        unlink(child_path);
         return st;
     }
     *child = c;

@@ -1,10 +1,11 @@
 #define _POSIX_C_SOURCE 200809L
-/* test_kill.c: kill -9 during ingest, 20 times on the same file. A child process ingests
- * batches and reports each batch on a pipe only after rvf_ingest returned OK (acknowledged =
- * durable). The parent kills it at a random moment, then checks that every acknowledged batch
- * is present and intact and that no batch is half there. The next child reopens the file for
- * writing, which drops any torn tail. A dead writer's lock younger than 30 s still blocks new
- * writers (FORMAT.md "Writer lock"), so the parent removes it, as an operator would. */
+/* test_kill.c: kill -9 during ingest, 20 times on the same file, then 20 times during a loop of
+ * ingest + compaction (the compaction writes <path>.compact.tmp and renames it over the file). A
+ * child process ingests batches and reports each batch on a pipe only after rvf_ingest returned OK
+ * (acknowledged = durable). The parent kills it at a random moment, then checks that every
+ * acknowledged batch is present and intact and that no batch is half there. The next child reopens
+ * the file for writing, which drops any torn tail. A dead writer's lock younger than 30 s still
+ * blocks new writers (FORMAT.md "Writer lock"), so the parent removes it, as an operator would. */
 #include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -24,7 +25,7 @@ static void batch_data(uint32_t b, float *v, uint64_t *ids)
     }
 }
 
-static void child(const char *path, uint32_t first, int fd)
+static void child(const char *path, uint32_t first, int fd, int compact)
 {
     rvf_store *s = NULL;
     rvf_status st = first ? rvf_open(path, &s) : RVF_ERR_NOT_FOUND;
@@ -44,12 +45,17 @@ static void child(const char *path, uint32_t first, int fd)
             _exit(3);
         if (write(fd, &b, sizeof b) != sizeof b)
             _exit(4);
+        if (compact && rvf_compact(s) != RVF_OK) /* rewrite + rename after every batch */
+            _exit(5);
     }
 }
 
-static void test_kill_loop(void)
+static void kill_loop(const char *name, int compact)
 {
-    const char *path = tmp_path("kill.rvf");
+    const char *path = tmp_path(name);
+    char tmp[700];
+    snprintf(tmp, sizeof tmp, "%s.compact.tmp", path);
+    int tmp_left = 0;
     char lock[700];
     snprintf(lock, sizeof lock, "%s.lock", path);
     uint32_t next = 0;
@@ -62,7 +68,7 @@ static void test_kill_loop(void)
         pid_t pid = fork();
         if (pid == 0) {
             close(fds[0]);
-            child(path, next, fds[1]);
+            child(path, next, fds[1], compact);
         }
         close(fds[1]);
         struct timespec ts = {0, (long)(20 + rand() % 130) * 1000000L};
@@ -77,6 +83,7 @@ static void test_kill_loop(void)
             last = b;
         close(fds[0]);
         unlink(lock);
+        tmp_left += access(tmp, F_OK) == 0; /* killed inside a compaction */
         rvf_store *s = NULL;
         rvf_status st = rvf_open_readonly(path, &s);
         if (st == RVF_ERR_NOT_FOUND && next == 0) /* killed before the file existed */
@@ -117,12 +124,30 @@ static void test_kill_loop(void)
         acked_total += last >= 0 ? (long)last - (long)next + 1 : 0;
         next = present_end;
     }
-    printf("  %d kills; %u batches of %d committed; %ld acknowledged, all present\n", ITER, next,
-           BATCH, acked_total);
+    printf("  %s: %d kills; %u batches of %d committed; %ld acknowledged, all present; %d kills "
+           "left a %s behind\n",
+           compact ? "ingest + compaction" : "ingest", ITER, next, BATCH, acked_total, tmp_left,
+           "compact.tmp");
+    /* a writer's open removes a leftover temporary file */
+    rvf_store *w = NULL;
+    CHECK_EQ_INT(rvf_open(path, &w), RVF_OK);
+    CHECK(access(tmp, F_OK) != 0);
+    rvf_close(w);
+}
+
+static void test_kill_during_ingest(void)
+{
+    kill_loop("kill.rvf", 0);
+}
+
+static void test_kill_during_compaction(void)
+{
+    kill_loop("kill-compact.rvf", 1);
 }
 
 int main(void)
 {
-    RVF_TEST_RUN(test_kill_loop);
+    RVF_TEST_RUN(test_kill_during_ingest);
+    RVF_TEST_RUN(test_kill_during_compaction);
     return rvf_test_finish();
 }

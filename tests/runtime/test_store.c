@@ -188,6 +188,16 @@ static void test_bad_input(void)
     CHECK_EQ_INT(rvf_create(path, &o, &e), RVF_OK);
     rvf_close(e);
     CHECK_EQ_INT(rvf_create(path, &o, &e), RVF_ERR_ALREADY_EXISTS);
+    /* a create that died halfway leaves only <path>.create.tmp, which the next create replaces */
+    const char *np = tmp_path("half-created.rvf");
+    char half[700];
+    snprintf(half, sizeof half, "%s.create.tmp", np);
+    FILE *hf = fopen(half, "wb");
+    fputs("SFVR partial", hf);
+    fclose(hf);
+    CHECK_EQ_INT(rvf_create(np, &o, &e), RVF_OK);
+    CHECK(access(half, F_OK) != 0);
+    rvf_close(e);
     const char *gp = tmp_path("garbage.rvf");
     FILE *g = fopen(gp, "wb");
     for (int i = 0; i < 10000; i++)
@@ -504,6 +514,88 @@ static void test_big_manifest_many_commits(void)
     rvf_close(s);
 }
 
+/* Readers see the manifest they opened until rvf_refresh, also across a compaction that replaces
+ * the file under them; the writer never waits for them. */
+static void test_reader_snapshots(void)
+{
+    const char *path = tmp_path("snap.rvf");
+    rvf_options o = rvf_options_default(4);
+    o.no_sync = 1;
+    rvf_store *w = NULL, *r1 = NULL, *r2 = NULL;
+    CHECK_EQ_INT(rvf_create(path, &o, &w), RVF_OK);
+    float v[100 * 4];
+    uint64_t ids[100];
+    for (int i = 0; i < 100; i++) {
+        ids[i] = (uint64_t)i;
+        for (int d = 0; d < 4; d++)
+            v[i * 4 + d] = (float)(i * 4 + d);
+    }
+    CHECK_EQ_INT(rvf_ingest(w, v, ids, 50, NULL, NULL), RVF_OK);
+    CHECK_EQ_INT(rvf_open_readonly(path, &r1), RVF_OK); /* lazy: data not read yet */
+    uint64_t d50 = state_digest(w);
+    CHECK_EQ_INT(rvf_ingest(w, v + 50 * 4, ids + 50, 50, NULL, NULL), RVF_OK);
+    CHECK_EQ_INT(rvf_open_readonly(path, &r2), RVF_OK);
+    uint64_t d100 = state_digest(w);
+    CHECK_EQ_U64(state_digest(r1), d50); /* loads now, still the snapshot it opened */
+    CHECK_EQ_U64(state_digest(r2), d100);
+    uint64_t del[10] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+    CHECK_EQ_INT(rvf_delete(w, del, 10, NULL), RVF_OK);
+    CHECK_EQ_INT(rvf_compact(w), RVF_OK); /* renames a new file over the path */
+    uint64_t dc = state_digest(w);
+    CHECK_EQ_U64(state_digest(r1), d50); /* the old file stays readable through its descriptor */
+    CHECK_EQ_U64(state_digest(r2), d100);
+    CHECK_EQ_INT(rvf_refresh(r1), RVF_OK);
+    CHECK_EQ_U64(state_digest(r1), dc);
+    rvf_status_info st;
+    rvf_status_get(r1, &st);
+    CHECK_EQ_INT(st.live_vectors, 90);
+    CHECK_EQ_INT(rvf_verify(r1, NULL), RVF_OK);
+    rvf_close(r1);
+    rvf_close(r2);
+    rvf_close(w);
+}
+
+static void test_export_reference(void)
+{
+    const char *path = tmp_path("to-ref.rvf"), *out = tmp_path("to-ref.export.rvf");
+    rvf_options o = rvf_options_default(6);
+    o.metric = RVF_METRIC_IP;
+    rvf_store *s = NULL, *r = NULL;
+    CHECK_EQ_INT(rvf_create(path, &o, &s), RVF_OK);
+    rvf_test_rng g = {77};
+    float v[40 * 6];
+    uint64_t ids[40];
+    gen(&g, v, 40 * 6);
+    for (int i = 0; i < 40; i++)
+        ids[i] = 1000 + (uint64_t)i * 7;
+    CHECK_EQ_INT(rvf_ingest(s, v, ids, 40, NULL, NULL), RVF_OK);
+    CHECK_EQ_INT(rvf_delete(s, ids, 5, NULL), RVF_OK);
+    CHECK_EQ_INT(rvf_export_reference(s, out), RVF_OK);
+    CHECK_EQ_INT(rvf_open_readonly(out, &r), RVF_OK);
+    rvf_status_info a, b;
+    rvf_status_get(s, &a);
+    rvf_status_get(r, &b);
+    CHECK_EQ_INT(b.dialect, 1);
+    CHECK_EQ_INT(b.metric, RVF_METRIC_IP);
+    CHECK_EQ_INT(b.live_vectors, 35);
+    CHECK_MEM(b.file_id, a.file_id, 16);
+    float q[6];
+    gen(&g, q, 6);
+    rvf_hit h1[10], h2[10];
+    uint32_t n1 = 0, n2 = 0;
+    rvf_query_params p = {10, -1, NULL, 0};
+    CHECK_EQ_INT(rvf_query(s, q, 6, &p, h1, &n1), RVF_OK);
+    CHECK_EQ_INT(rvf_query(r, q, 6, &p, h2, &n2), RVF_OK);
+    CHECK_EQ_INT(n1, n2);
+    for (uint32_t i = 0; i < n1 && i < n2; i++) {
+        CHECK_EQ_U64(h1[i].id, h2[i].id);
+        CHECK_EQ_BITS(h1[i].distance, h2[i].distance);
+    }
+    CHECK_EQ_INT(rvf_export_reference(s, out), RVF_ERR_ALREADY_EXISTS);
+    rvf_close(r);
+    rvf_close(s);
+}
+
 static void test_derive(void)
 {
     const char *pp = tmp_path("parent.rvf"), *cp = tmp_path("child.rvf");
@@ -564,6 +656,8 @@ int main(void)
     RVF_TEST_RUN(test_memory_and_view);
     RVF_TEST_RUN(test_cold_open_reads_root_and_level1);
     RVF_TEST_RUN(test_big_manifest_many_commits);
+    RVF_TEST_RUN(test_reader_snapshots);
+    RVF_TEST_RUN(test_export_reference);
     RVF_TEST_RUN(test_derive);
     RVF_TEST_RUN(test_segments_listing);
     return rvf_test_finish();
