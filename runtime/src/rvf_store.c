@@ -741,21 +741,27 @@ static void apply_options(rvf_store *s, const rvf_options *o)
     s->row_bytes = (size_t)s->dim * rvf_dtype_size(s->dtype);
 }
 
+/* The epoch-0 manifest of a new file, with a fresh file id and room for one witness entry. */
+static rvf_status first_manifest(const rvf_store *s, rvf_manifest *m)
+{
+    memset(m, 0, sizeof *m);
+    m->dimension = (uint16_t)s->dim;
+    m->base_dtype = s->dtype;
+    m->profile_id = s->profile_id;
+    m->metric = s->metric;
+    m->has_capability = true;
+    m->min_hw_profile = 3; /* Full: float vectors and exact scan */
+    m->created_ns = now_ns();
+    random_bytes(m->file_id, 16);
+    m->dir = rvf_malloc(sizeof *m->dir * 2);
+    return m->dir ? RVF_OK : RVF_ERR_OUT_OF_MEMORY;
+}
+
 /* The first manifest of a new store (epoch 0, empty). */
 static rvf_status store_init_file(rvf_store *s)
 {
     rvf_manifest m;
-    memset(&m, 0, sizeof m);
-    m.dimension = (uint16_t)s->dim;
-    m.base_dtype = s->dtype;
-    m.profile_id = s->profile_id;
-    m.metric = s->metric;
-    m.has_capability = true;
-    m.min_hw_profile = 3;
-    m.created_ns = now_ns();
-    random_bytes(m.file_id, 16);
-    m.dir = rvf_malloc(sizeof *m.dir * 2);
-    if (!m.dir)
+    if (first_manifest(s, &m) != RVF_OK)
         return RVF_ERR_OUT_OF_MEMORY;
     s->next_seg_id = 1;
     s->end = 0;
@@ -1895,21 +1901,10 @@ rvf_status rvf_derive(rvf_store *parent, const char *child_path, uint8_t derivat
         return st;
     }
     rvf_manifest m;
-    memset(&m, 0, sizeof m);
-    m.dimension = (uint16_t)c->dim;
-    m.base_dtype = c->dtype;
-    m.profile_id = c->profile_id;
-    m.metric = c->metric;
-    m.has_capability = true;
-    m.min_hw_profile = 3;
-    m.created_ns = now_ns();
-    random_bytes(m.file_id, 16);
+    st = first_manifest(c, &m);
     memcpy(m.parent_id, parent->man.file_id, 16);
     rvf_shake256(parent->man.root, RVF_ROOT_SIZE, m.parent_hash, 32);
     m.lineage_depth = parent->man.lineage_depth + 1;
-    m.dir = rvf_malloc(sizeof *m.dir * 2);
-    if (!m.dir)
-        st = RVF_ERR_OUT_OF_MEMORY;
     c->next_seg_id = 1;
     c->loaded = true;
     rvf_buf data;
