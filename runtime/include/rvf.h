@@ -258,7 +258,8 @@ typedef struct rvf_segment_info {
     uint8_t checksum_algo;
     uint16_t flags;
 } rvf_segment_info;
-/* The segments the current manifest lists, in directory order (the manifest itself last).
+/* The segments the current manifest lists, in directory order, then the manifest itself (for a
+ * reference-dialect file: its manifest's directory only, as @ruvector/rvf-node's segments()).
  * *segs is freed with rvf_release(). */
 rvf_status rvf_segments(rvf_store *s, rvf_segment_info **segs, uint32_t *n);
 
