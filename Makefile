@@ -61,10 +61,10 @@ bench: build ## Run the benchmarks (kernel ns per distance; microkernel and stor
 format: ## Reformat the C sources with .clang-format
 	@git ls-files '*.c' '*.h' | xargs clang-format -i
 
-lint: ## clang-format check and clang-tidy over the kernel
+lint: ## clang-format check and clang-tidy over the kernel and the runtime
 	@git ls-files '*.c' '*.h' | xargs clang-format --dry-run --Werror
 	@$(CMAKE_CONFIGURE)
-	@clang-tidy -p $(BUILD) --quiet $$(git ls-files 'kernel/src/*.c')
+	@clang-tidy -p $(BUILD) --quiet $$(git ls-files 'kernel/src/*.c' 'runtime/src/*.c')
 
 clean: ## Remove the build folders
 	rm -rf build build-asan build-*/

@@ -35,17 +35,18 @@ static inline uint64_t rotl64(uint64_t v, unsigned r)
 
 /* The step mappings are unrolled with constant lane indices so the compiler keeps the state in
  * registers; loops over index tables ran about 6x slower. */
-#define THETA_C(x) c[x] = a[x] ^ a[x + 5] ^ a[x + 10] ^ a[x + 15] ^ a[x + 20]
+#define THETA_C(x) c[x] = a[x] ^ a[(x) + 5] ^ a[(x) + 10] ^ a[(x) + 15] ^ a[(x) + 20]
 #define THETA_D(x)                                                                                 \
-    d = c[(x + 4) % 5] ^ rotl64(c[(x + 1) % 5], 1);                                                \
-    a[x] ^= d, a[x + 5] ^= d, a[x + 10] ^= d, a[x + 15] ^= d, a[x + 20] ^= d
+    d = c[((x) + 4) % 5] ^ rotl64(c[((x) + 1) % 5], 1);                                            \
+    a[x] ^= d, a[(x) + 5] ^= d, a[(x) + 10] ^= d, a[(x) + 15] ^= d, a[(x) + 20] ^= d
 /* rho then pi: lane (x, y) rotated by (t+1)(t+2)/2 mod 64 (the offset of its step t on the walk
  * (1,0) -> (y, 2x+3y)) moves to (y, 2x+3y mod 5). */
 #define RHO_PI(x, y, r) b[(y) + 5 * ((2 * (x) + 3 * (y)) % 5)] = rotl64(a[(x) + 5 * (y)], r)
 #define CHI(y)                                                                                     \
-    a[y] = b[y] ^ (~b[y + 1] & b[y + 2]), a[y + 1] = b[y + 1] ^ (~b[y + 2] & b[y + 3]),            \
-    a[y + 2] = b[y + 2] ^ (~b[y + 3] & b[y + 4]), a[y + 3] = b[y + 3] ^ (~b[y + 4] & b[y]),        \
-    a[y + 4] = b[y + 4] ^ (~b[y] & b[y + 1])
+    a[y] = b[y] ^ (~b[(y) + 1] & b[(y) + 2]),                                                      \
+    a[(y) + 1] = b[(y) + 1] ^ (~b[(y) + 2] & b[(y) + 3]),                                          \
+    a[(y) + 2] = b[(y) + 2] ^ (~b[(y) + 3] & b[(y) + 4]),                                          \
+    a[(y) + 3] = b[(y) + 3] ^ (~b[(y) + 4] & b[y]), a[(y) + 4] = b[(y) + 4] ^ (~b[y] & b[(y) + 1])
 
 static void keccak_f1600(uint64_t st[25])
 {

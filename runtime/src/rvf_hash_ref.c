@@ -36,7 +36,7 @@ void rvf_ref_content_hash(const void *payload, size_t n, uint8_t out[16])
 {
     uint32_t crc = rvf_crc32_ieee_update(0, payload, n);
     for (unsigned i = 0; i < 4; i++)
-        rvfk_st_u32(out + 4 * i, rotl32(crc, 8 * i));
+        rvfk_st_u32(out + 4 * (size_t)i, rotl32(crc, 8 * i));
 }
 
 void rvf_fold32(const void *data, size_t n, uint8_t out[32])

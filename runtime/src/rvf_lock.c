@@ -91,7 +91,7 @@ static void ref_hostname(char out[256])
     uint8_t buf[256];
     ssize_t n = read_small("/etc/hostname", buf, sizeof buf);
     if (n < 0) {
-        strcpy(out, "unknown");
+        memcpy(out, "unknown", sizeof "unknown");
         return;
     }
     size_t a = 0, b = (size_t)n;
@@ -113,7 +113,7 @@ static void our_hostname(char out[256])
     }
     ref_hostname(out);
     if (!out[0])
-        strcpy(out, "unknown");
+        memcpy(out, "unknown", sizeof "unknown");
 }
 
 static bool host_matches(const uint8_t field[LOCK_HOST_FIELD], const char *name)
@@ -138,7 +138,7 @@ static void random_id(uint8_t id[16])
         uint64_t z = (x += 0x9E3779B97F4A7C15ull);
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
         z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-        rvfk_st_u64(id + 8 * i, z ^ (z >> 31));
+        rvfk_st_u64(id + 8 * (size_t)i, z ^ (z >> 31));
     }
 }
 

@@ -227,10 +227,11 @@ rvf_status rvf_manifest_emit(rvf_buf *out, rvf_manifest *m, uint8_t algo)
     rvf_buf_put(&l1, m->root, RVF_ROOT_SIZE);
     if ((st = rvf_buf_status(&l1)) == RVF_OK) {
         size_t before = out->len;
-        rvf_seg_emit(
-            out, hdr_off - before, RVF_SEG_MANIFEST,
-            m->lineage_depth || memcmp(m->file_id, (uint8_t[16]){0}, 16) ? RVF_FLAG_HAS_LINEAGE : 0,
-            m->segment_id, algo, l1.data, plen, 0, NULL);
+        rvf_seg_emit(out, hdr_off - before, RVF_SEG_MANIFEST,
+                     m->lineage_depth || memcmp(m->file_id, (uint8_t[16]){0}, 16) != 0
+                         ? RVF_FLAG_HAS_LINEAGE
+                         : 0,
+                     m->segment_id, algo, l1.data, plen, 0, NULL);
         m->payload_length = plen;
         st = rvf_buf_status(out);
     }

@@ -177,7 +177,7 @@ static rvf_status ref_load_vec(rvf_io *io, uint64_t size, uint64_t off, const rv
     uint64_t rec = 8 + 4 * (uint64_t)dim;
     if (plen - 6 < rec * count) /* < 2^51, no wrap */
         goto done;
-    if (dim + 1u > *row_cap) { /* +1: a dim-0 record still gets a valid pointer */
+    if (dim + 1u > *row_cap || !*row) { /* +1: a dim-0 record still gets a valid pointer */
         float *r = rvf_realloc(*row, (dim + 1u) * sizeof(float));
         if (!r) {
             st = RVF_ERR_OUT_OF_MEMORY;
@@ -187,9 +187,9 @@ static rvf_status ref_load_vec(rvf_io *io, uint64_t size, uint64_t off, const rv
         *row_cap = dim + 1u;
     }
     for (uint32_t i = 0; i < count && st == RVF_OK; i++) {
-        const uint8_t *r = p + 6 + i * rec;
+        const uint8_t *r = p + 6 + (size_t)i * rec;
         for (uint32_t d = 0; d < dim; d++)
-            (*row)[d] = rvfk_ld_f32(r + 8 + 4 * d);
+            (*row)[d] = rvfk_ld_f32(r + 8 + 4 * (size_t)d);
         st = sink->vector(sink->ctx, rvfk_ld_u64(r), *row, dim);
     }
 done:
@@ -279,7 +279,7 @@ static void ref_header(uint8_t hdr[REF_HDR], uint8_t type, uint64_t id, uint64_t
     h.payload_length = len;
     for (unsigned i = 0; i < 4; i++) {
         unsigned r = 8 * i;
-        rvfk_st_u32(h.content_hash + 4 * i, r ? (crc << r) | (crc >> (32 - r)) : crc);
+        rvfk_st_u32(h.content_hash + 4 * (size_t)i, r ? (crc << r) | (crc >> (32 - r)) : crc);
     }
     rvfk_seg_header_encode(&h, hdr);
 }

@@ -25,6 +25,7 @@ static rvf_status fail(rvf_status st, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
+    /* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): va_start is right above */
     vsnprintf(g_detail, sizeof g_detail, fmt, ap);
     va_end(ap);
     return st;
@@ -405,7 +406,7 @@ static rvf_status load_data(rvf_store *s)
                 for (uint32_t k = 0; k < blk[b].count && st == RVF_OK; k++) {
                     size_t slot;
                     st = table_upsert(s, ids[k], rows + (size_t)k * s->row_bytes, &slot);
-                    if (st == RVF_OK)
+                    if (st == RVF_OK && vec_pos)
                         vec_pos[slot] = i;
                 }
             }
@@ -458,7 +459,7 @@ static rvf_status ref_vector(void *ctx, uint64_t id, const float *v, uint32_t di
     if (!row)
         return RVF_ERR_OUT_OF_MEMORY;
     for (uint32_t i = 0; i < dim; i++)
-        rvfk_st_f32(row + 4 * i, v[i]);
+        rvfk_st_f32(row + 4 * (size_t)i, v[i]);
     rvf_status st = table_upsert(s, id, row, NULL);
     rvf_free(row);
     return st;
@@ -681,7 +682,7 @@ static void witness_emit(rvf_store *s, rvf_buf *data, rvf_manifest *m, uint8_t t
     char rec[256];
     char hex[65];
     for (int i = 0; i < 32; i++)
-        snprintf(hex + 2 * i, 3, "%02x", m->witness_head[i]);
+        snprintf(hex + 2 * (size_t)i, 3, "%02x", m->witness_head[i]);
     int len = snprintf(rec, sizeof rec, "%s,prev=%s", action, hex);
     rvf_buf w;
     rvf_buf_init(&w);
@@ -801,6 +802,8 @@ static rvf_status begin_new_file(rvf_store *s, const char *path, char **tmp)
 static rvf_status publish_new_file(rvf_store *s, const char *path, const char *tmp)
 {
     rvf_status st = RVF_OK;
+    if (!tmp)
+        return RVF_ERR_INVALID_ARGUMENT;
     if (link(tmp, path) != 0) {
         int e = errno;
         if (e == EEXIST)
@@ -1138,10 +1141,10 @@ rvf_status rvf_ingest(rvf_store *s, const float *vectors, const uint64_t *ids, s
         uint8_t *r = rows_buf + i * s->row_bytes;
         if (s->dtype == RVF_DTYPE_F32)
             for (uint32_t d = 0; d < s->dim; d++)
-                rvfk_st_f32(r + 4 * d, v[d]);
+                rvfk_st_f32(r + 4 * (size_t)d, v[d]);
         else
             for (uint32_t d = 0; d < s->dim; d++)
-                rvfk_st_u16(r + 2 * d, rvfk_f32_to_f16(v[d]));
+                rvfk_st_u16(r + 2 * (size_t)d, rvfk_f32_to_f16(v[d]));
     }
     /* encode: VEC_SEGs (split to stay far below 2^32 bytes), META_SEGs per run of ids, witness */
     rvf_buf data = s->scratch, pl;
@@ -1219,11 +1222,11 @@ rvf_status rvf_ingest(rvf_store *s, const float *vectors, const uint64_t *ids, s
         /* the deletion list minus revived ids */
         if (s->ndead) {
             for (size_t j = 0; j < s->n; j++)
-                if (revive[j])
+                if (revive && revive[j])
                     s->dead[j] = 0;
             st = deleted_list(s, NULL, &nm.deleted, &nm.ndeleted);
             for (size_t j = 0; j < s->n; j++)
-                if (revive[j])
+                if (revive && revive[j])
                     s->dead[j] = 1;
         }
     }
@@ -1728,8 +1731,8 @@ rvf_status rvf_get_vector(rvf_store *s, uint64_t id, float *out, uint32_t dim)
         return RVF_ERR_NOT_FOUND;
     const uint8_t *r = s->rows + (size_t)j * s->row_bytes;
     for (uint32_t d = 0; d < dim; d++)
-        out[d] = s->dtype == RVF_DTYPE_F32 ? rvfk_ld_f32(r + 4 * d)
-                                           : rvfk_f16_to_f32(rvfk_ld_u16(r + 2 * d));
+        out[d] = s->dtype == RVF_DTYPE_F32 ? rvfk_ld_f32(r + 4 * (size_t)d)
+                                           : rvfk_f16_to_f32(rvfk_ld_u16(r + 2 * (size_t)d));
     return RVF_OK;
 }
 
@@ -1931,7 +1934,7 @@ rvf_status rvf_derive(rvf_store *parent, const char *child_path, uint8_t derivat
     rvf_buf_free(&data);
     if (st == RVF_OK)
         st = publish_new_file(c, child_path, tmp);
-    if (st != RVF_OK)
+    if (st != RVF_OK && tmp)
         unlink(tmp);
     rvf_free(tmp);
     if (st != RVF_OK) {
