@@ -161,8 +161,7 @@ rvf_options rvf_options_default(uint32_t dimension);
 rvf_status rvf_create(const char *path, const rvf_options *opt, rvf_store **out);
 /* Open read-write: takes the writer lock, removes a leftover <path>.compact.tmp and truncates
  * uncommitted bytes after the newest valid manifest before the first append. Files written by the
- * reference runtime open read-only (RVF_ERR_READ_ONLY on mutation; rvf_export_reference and
- * rvf_compact_to convert). */
+ * reference runtime open read-only (RVF_ERR_READ_ONLY on mutation; rvf_save_as converts them). */
 rvf_status rvf_open(const char *path, rvf_store **out);
 /* Open read-only: no lock, never writes. */
 rvf_status rvf_open_readonly(const char *path, rvf_store **out);
@@ -273,6 +272,12 @@ rvf_status rvf_verify(rvf_store *s, uint64_t *bad_offset);
  * DERIVATION witness. derivation_type: 0 clone ... 0xFF user; description up to 47 bytes. */
 rvf_status rvf_derive(rvf_store *parent, const char *child_path, uint8_t derivation_type,
                       const char *description, rvf_store **child);
+
+/* Write the live vectors and their metadata to a new RVF file at path (which must not exist), with
+ * the store's dimension, metric and dtype and a new file identity; any store, including a
+ * reference-dialect file, read-only or at an earlier epoch. opt (may be NULL) overrides the options
+ * (its dimension must match). The copy is durable when the call returns OK. */
+rvf_status rvf_save_as(rvf_store *s, const char *path, const rvf_options *opt);
 
 /* Write the live vectors to a new file in the reference runtime's dialect, which
  * @ruvector/rvf-node opens (f32, metric byte, deletions already applied; metadata is not

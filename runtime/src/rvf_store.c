@@ -1077,7 +1077,7 @@ rvf_status rvf_ingest(rvf_store *s, const float *vectors, const uint64_t *ids, s
         return RVF_ERR_INVALID_ARGUMENT;
     if (s->read_only)
         return fail(RVF_ERR_READ_ONLY, s->dialect ? "a reference-dialect file is read-only "
-                                                    "(compact it into RVF first)"
+                                                    "(rvf_save_as converts it to RVF)"
                                                   : "the store is open read-only");
     if (n == 0)
         return RVF_OK;
@@ -1979,5 +1979,80 @@ rvf_status rvf_export_reference(rvf_store *s, const char *path)
         unlink(path);
     rvf_free(ids);
     rvf_free(rows);
+    return st;
+}
+
+rvf_status rvf_save_as(rvf_store *s, const char *path, const rvf_options *opt)
+{
+    g_detail[0] = 0;
+    if (!s || !path)
+        return RVF_ERR_INVALID_ARGUMENT;
+    rvf_options o = rvf_options_default(s->dim);
+    o.metric = (rvf_metric)s->metric;
+    o.dtype = (rvf_dtype)s->dtype;
+    o.profile_id = s->profile_id;
+    if (opt) {
+        if (opt->dimension != s->dim)
+            return fail(RVF_ERR_DIMENSION_MISMATCH, "options have dimension %u, the store %u",
+                        opt->dimension, s->dim);
+        o = *opt;
+    }
+    rvf_status st = ensure_loaded(s);
+    if (st != RVF_OK)
+        return st;
+    rvf_store *d = NULL;
+    if ((st = rvf_create(path, &o, &d)) != RVF_OK)
+        return st;
+    /* in id order, in batches of up to 64k vectors, each with its metadata */
+    size_t live = s->n - s->ndead;
+    sort_item *it = rvf_malloc((live + 1) * sizeof *it);
+    size_t m = 0;
+    if (!it)
+        st = RVF_ERR_OUT_OF_MEMORY;
+    for (size_t j = 0; it && j < s->n; j++)
+        if (!s->dead[j])
+            it[m++] = (sort_item){s->ids[j], (uint32_t)j};
+    if (it)
+        sort_items(it, m);
+    enum { CHUNK = 65536 };
+    float *vec = st == RVF_OK ? rvf_malloc((size_t)CHUNK * s->dim * sizeof *vec + 1) : NULL;
+    uint64_t *ids = st == RVF_OK ? rvf_malloc((size_t)CHUNK * sizeof *ids) : NULL;
+    uint32_t *counts = st == RVF_OK ? rvf_malloc((size_t)CHUNK * sizeof *counts) : NULL;
+    rvf_value *meta = NULL;
+    if (st == RVF_OK && (!vec || !ids || !counts))
+        st = RVF_ERR_OUT_OF_MEMORY;
+    for (size_t a = 0; st == RVF_OK && a < m; a += CHUNK) {
+        size_t cnt = m - a < CHUNK ? m - a : CHUNK, nmeta = 0;
+        for (size_t i = 0; i < cnt; i++)
+            nmeta += s->meta[it[a + i].idx].n;
+        rvf_value *nm = rvf_realloc(meta, (nmeta + 1) * sizeof *nm);
+        if (!nm) {
+            st = RVF_ERR_OUT_OF_MEMORY;
+            break;
+        }
+        meta = nm;
+        size_t k = 0;
+        for (size_t i = 0; i < cnt && st == RVF_OK; i++) {
+            const slot_meta *sm = &s->meta[it[a + i].idx];
+            ids[i] = it[a + i].id;
+            counts[i] = sm->n;
+            if (sm->n)
+                memcpy(meta + k, sm->fields, sm->n * sizeof *meta);
+            k += sm->n;
+            st = rvf_get_vector(s, ids[i], vec + i * s->dim, s->dim);
+        }
+        if (st == RVF_OK)
+            st = rvf_ingest(d, vec, ids, cnt, meta, counts);
+    }
+    rvf_free(meta);
+    rvf_free(counts);
+    rvf_free(ids);
+    rvf_free(vec);
+    rvf_free(it);
+    rvf_status cst = rvf_close(d);
+    if (st == RVF_OK)
+        st = cst;
+    if (st != RVF_OK)
+        unlink(path);
     return st;
 }

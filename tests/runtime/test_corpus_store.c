@@ -109,6 +109,35 @@ static void check_file(const char *path)
                             (unsigned long long)l.ids[j], (double)d, (double)worst);
         }
     }
+    /* conversion to RVF: the same live vectors and answers, now a writable RVF file */
+    char conv[1100];
+    snprintf(conv, sizeof conv, "%s.converted.rvf", path);
+    unlink(conv);
+    CHECK_EQ_INT(rvf_save_as(s, conv, NULL), RVF_OK);
+    rvf_store *c = NULL;
+    CHECK_EQ_INT(rvf_open(conv, &c), RVF_OK);
+    if (c) {
+        rvf_status_info ci;
+        rvf_status_get(c, &ci);
+        CHECK_EQ_INT(ci.dialect, 0);
+        CHECK_EQ_U64(ci.live_vectors, live);
+        CHECK_EQ_INT(ci.metric, si.metric);
+        if (l.n) {
+            rvf_hit h1[10], h2[10];
+            uint32_t n1 = 0, n2 = 0;
+            rvf_query_params p = {10, -1, NULL, 0};
+            rvf_query(s, l.rows, l.dim, &p, h1, &n1);
+            rvf_query(c, l.rows, l.dim, &p, h2, &n2);
+            CHECK_EQ_INT(n1, n2);
+            for (uint32_t i = 0; i < n1 && i < n2; i++) {
+                CHECK_EQ_U64(h1[i].id, h2[i].id);
+                CHECK_EQ_BITS(h1[i].distance, h2[i].distance);
+            }
+        }
+        CHECK_EQ_INT(rvf_verify(c, NULL), RVF_OK);
+        rvf_close(c);
+    }
+    unlink(conv);
     uint64_t id0 = 1;
     free(l.ids);
     free(l.rows);

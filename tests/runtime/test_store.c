@@ -365,6 +365,20 @@ static void test_epochs_and_chain(void)
         rvf_close(s);
     }
     CHECK_EQ_INT(rvf_open_at_epoch(path, 1000, &s), RVF_ERR_NOT_FOUND);
+    /* an earlier epoch saved as a file of its own */
+    CHECK_EQ_INT(rvf_open_at_epoch(path, 12, &s), RVF_OK);
+    const char *copy = tmp_path("chain-at-12.rvf");
+    CHECK_EQ_INT(rvf_save_as(s, copy, NULL), RVF_OK);
+    CHECK_EQ_INT(rvf_save_as(s, copy, NULL), RVF_ERR_ALREADY_EXISTS);
+    rvf_store *c = NULL;
+    CHECK_EQ_INT(rvf_open_readonly(copy, &c), RVF_OK);
+    rvf_status_info a, b;
+    rvf_status_get(s, &a);
+    rvf_status_get(c, &b);
+    CHECK_EQ_U64(a.live_vectors, b.live_vectors);
+    CHECK(memcmp(a.file_id, b.file_id, 16) != 0);
+    rvf_close(c);
+    rvf_close(s);
 }
 
 static void test_memory_and_view(void)
