@@ -808,9 +808,10 @@ static rvf_status publish_new_file(rvf_store *s, const char *path, const char *t
         int e = errno;
         if (e == EEXIST)
             st = fail(RVF_ERR_ALREADY_EXISTS, "%s already exists", path);
-        else if ((e == EPERM || e == ENOTSUP || e == ENOSYS) && access(path, F_OK) != 0 &&
-                 rename(tmp, path) == 0)
-            return s->no_sync ? RVF_OK : rvf_fsync_dir(path); /* no hard links here */
+        else if (access(path, F_OK) != 0 && rename(tmp, path) == 0)
+            /* no hard links on this file system (EPERM, ENOTSUP, EMLINK under Emscripten): a
+             * rename, exclusive only up to the check just made */
+            return s->no_sync ? RVF_OK : rvf_fsync_dir(path);
         else
             st = fail(RVF_ERR_IO_ERROR, "linking %s to %s: %s", tmp, path, strerror(e));
     }
