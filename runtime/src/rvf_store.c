@@ -618,12 +618,15 @@ static rvf_status manifest_next(rvf_store *s, rvf_manifest *m, uint32_t extra_di
     return RVF_OK;
 }
 
-/* Deleted ids (sorted) of the table after applying extra deletions in `kill` (slots). */
-static rvf_status deleted_list(rvf_store *s, const uint8_t *kill, uint64_t **out, size_t *n)
+/* Deleted ids (sorted) of the table after the pending change: slots in `kill` deleted, slots in
+ * `revive` (re-ingested) live again; either may be NULL. */
+static rvf_status deleted_list(rvf_store *s, const uint8_t *kill, const uint8_t *revive,
+                               uint64_t **out, size_t *n)
 {
+#define RVF_GONE(i) ((s->dead[i] && !(revive && revive[i])) || (kill && kill[i]))
     size_t cnt = 0;
     for (size_t i = 0; i < s->n; i++)
-        cnt += s->dead[i] || (kill && kill[i]);
+        cnt += RVF_GONE(i);
     *n = cnt;
     *out = NULL;
     if (!cnt)
@@ -633,8 +636,9 @@ static rvf_status deleted_list(rvf_store *s, const uint8_t *kill, uint64_t **out
         return RVF_ERR_OUT_OF_MEMORY;
     size_t k = 0;
     for (size_t i = 0; i < s->n; i++)
-        if (s->dead[i] || (kill && kill[i]))
+        if (RVF_GONE(i))
             d[k++] = s->ids[i];
+#undef RVF_GONE
     /* sort (ids are mostly ascending already): heap sort keeps this allocation-free */
     for (size_t start = cnt / 2; start-- > 0;)
         for (size_t r = start;;) {
@@ -674,10 +678,10 @@ static rvf_status deleted_list(rvf_store *s, const uint8_t *kill, uint64_t **out
 
 /* Append a WITNESS_SEG (one entry, genesis) for an action; links it to the previous head by
  * including the head's hex in the action record. */
-static void witness_emit(rvf_store *s, rvf_buf *data, rvf_manifest *m, uint8_t type,
-                         const char *action)
+static void witness_emit(const rvf_store *s, rvf_buf *data, uint64_t base, uint64_t *next_id,
+                         rvf_manifest *m, uint8_t type, const char *action)
 {
-    if (s->no_witness)
+    if (s->no_witness && type != RVF_WITNESS_DERIVATION) /* lineage is always witnessed */
         return;
     char rec[256];
     char hex[65];
@@ -689,8 +693,7 @@ static void witness_emit(rvf_store *s, rvf_buf *data, rvf_manifest *m, uint8_t t
     rvf_witness_append(&w, rec, (size_t)len, now_ns(), type);
     if (rvf_buf_status(&w) == RVF_OK) {
         rvf_dir_entry *e = &m->dir[m->ndir];
-        rvf_seg_emit(data, s->end, RVF_SEG_WITNESS, 0, s->next_seg_id++, s->algo, w.data, w.len, 0,
-                     e);
+        rvf_seg_emit(data, base, RVF_SEG_WITNESS, 0, (*next_id)++, s->algo, w.data, w.len, 0, e);
         m->ndir++;
         m->has_witness = true;
         m->witness_seg_offset = e->file_offset;
@@ -769,7 +772,7 @@ static rvf_status store_init_file(rvf_store *s)
     s->loaded = true;
     rvf_buf data;
     rvf_buf_init(&data);
-    witness_emit(s, &data, &m, RVF_WITNESS_PROVENANCE, "create:epoch=0");
+    witness_emit(s, &data, s->end, &s->next_seg_id, &m, RVF_WITNESS_PROVENANCE, "create:epoch=0");
     m.epoch = 0;
     rvf_status st = rvf_buf_status(&data);
     if (st == RVF_OK)
@@ -1202,34 +1205,22 @@ rvf_status rvf_ingest(rvf_store *s, const float *vectors, const uint64_t *ids, s
     }
     /* new counts: ids not yet in the table add to total; re-ingested deleted ids come back */
     uint64_t new_ids = 0;
-    for (size_t i = 0; st == RVF_OK && i < m; i++)
-        new_ids += find_slot(s, sids[i]) < 0;
-    uint8_t *revive = NULL;
-    if (st == RVF_OK && s->ndead) {
-        revive = rvf_calloc(s->n + 1, 1);
-        if (!revive)
-            st = RVF_ERR_OUT_OF_MEMORY;
-        for (size_t i = 0; st == RVF_OK && i < m; i++) {
-            int64_t j = find_slot(s, sids[i]);
-            if (j >= 0 && s->dead[j])
-                revive[j] = 1;
-        }
+    uint8_t *revive = st == RVF_OK && s->ndead ? rvf_calloc(s->n + 1, 1) : NULL;
+    if (st == RVF_OK && s->ndead && !revive)
+        st = RVF_ERR_OUT_OF_MEMORY;
+    for (size_t i = 0; st == RVF_OK && i < m; i++) {
+        int64_t j = find_slot(s, sids[i]);
+        if (j < 0)
+            new_ids++;
+        else if (revive && s->dead[j])
+            revive[j] = 1;
     }
     if (st == RVF_OK) {
         char act[96];
         snprintf(act, sizeof act, "ingest:count=%zu,epoch=%u", m, nm.epoch);
-        witness_emit(s, &data, &nm, RVF_WITNESS_COMPUTATION, act);
+        witness_emit(s, &data, s->end, &s->next_seg_id, &nm, RVF_WITNESS_COMPUTATION, act);
         nm.total_vectors = s->man.total_vectors + new_ids;
-        /* the deletion list minus revived ids */
-        if (s->ndead) {
-            for (size_t j = 0; j < s->n; j++)
-                if (revive && revive[j])
-                    s->dead[j] = 0;
-            st = deleted_list(s, NULL, &nm.deleted, &nm.ndeleted);
-            for (size_t j = 0; j < s->n; j++)
-                if (revive && revive[j])
-                    s->dead[j] = 1;
-        }
+        st = deleted_list(s, NULL, revive, &nm.deleted, &nm.ndeleted);
     }
     if (st == RVF_OK)
         st = rvf_buf_status(&data);
@@ -1379,8 +1370,8 @@ static rvf_status delete_slots(rvf_store *s, uint8_t *kill, const uint64_t *req,
     if (st == RVF_OK) {
         char act[96];
         snprintf(act, sizeof act, "delete:count=%zu,epoch=%u", cnt, nm.epoch);
-        witness_emit(s, &data, &nm, RVF_WITNESS_COMPUTATION, act);
-        st = deleted_list(s, kill, &nm.deleted, &nm.ndeleted);
+        witness_emit(s, &data, s->end, &s->next_seg_id, &nm, RVF_WITNESS_COMPUTATION, act);
+        st = deleted_list(s, kill, NULL, &nm.deleted, &nm.ndeleted);
         if (st == RVF_OK)
             for (size_t i = 0; i < nm.ndeleted; i++)
                 if (nm.deleted[i] >> 48)
@@ -1617,12 +1608,7 @@ rvf_status rvf_compact(rvf_store *s)
         rvf_buf_free(&img);
         return st;
     }
-    /* witness and manifest: emitted through a scratch store state pointing at the new image */
-    uint64_t saved_end = s->end, saved_next = s->next_seg_id;
-    s->end = 0;
-    s->next_seg_id = nm.segment_id;
-    rvf_buf tail;
-    rvf_buf_init(&tail);
+    /* the compaction's witness and the manifest close the new image (offsets from its start) */
     char act[128];
     snprintf(act, sizeof act, "compact:removed=%zu,dead_bytes=%llu,epoch=%u", s->ndead,
              (unsigned long long)s->man.dead_bytes, nm.epoch);
@@ -1632,18 +1618,13 @@ rvf_status rvf_compact(rvf_store *s)
     else
         nm.dir = grown;
     if (st == RVF_OK) {
-        s->end = img.len;
-        witness_emit(s, &tail, &nm, RVF_WITNESS_COMPUTATION, act);
-        rvf_buf_put(&img, tail.data, tail.len);
+        uint64_t next_id = nm.segment_id;
+        witness_emit(s, &img, 0, &next_id, &nm, RVF_WITNESS_COMPUTATION, act);
         nm.offset = img.len;
-        nm.segment_id = s->next_seg_id++;
+        nm.segment_id = next_id;
         nm.modified_ns = now_ns();
         st = rvf_manifest_emit(&img, &nm, s->algo);
     }
-    rvf_buf_free(&tail);
-    uint64_t new_next = s->next_seg_id;
-    s->end = saved_end;
-    s->next_seg_id = saved_next;
     if (st == RVF_OK)
         st = rvf_buf_status(&img);
     if (st != RVF_OK) {
@@ -1691,15 +1672,13 @@ rvf_status rvf_compact(rvf_store *s)
         rvf_free(nm.dir);
         return fail(st, "compaction failed, the store is unchanged: %s", rvf_strerror(st));
     }
-    /* the table: deleted slots leave */
+    /* reload from the new file: deleted slots are gone, ids and offsets are the new ones */
+
+    rvf_free(nm.dir);
     table_free(s);
     s->loaded = false;
     rvf_manifest_free(&s->man);
-    s->man = nm;
-    s->next_seg_id = new_next;
-    rvf_manifest_free(&s->man);
-    st = store_boot(s, -1);
-    return st;
+    return store_boot(s, -1);
 }
 
 /* ---- inspection ----------------------------------------------------------------------------- */
@@ -1922,10 +1901,7 @@ rvf_status rvf_derive(rvf_store *parent, const char *child_path, uint8_t derivat
         int k = snprintf(act, sizeof act, "derive:type=%u,lineage=", derivation_type);
         for (int i = 0; i < 32 && k < (int)sizeof act - 3; i++)
             k += snprintf(act + k, sizeof act - (size_t)k, "%02x", h[i]);
-        bool nw = c->no_witness;
-        c->no_witness = 0; /* lineage is always witnessed */
-        witness_emit(c, &data, &m, RVF_WITNESS_DERIVATION, act);
-        c->no_witness = nw;
+        witness_emit(c, &data, c->end, &c->next_seg_id, &m, RVF_WITNESS_DERIVATION, act);
         st = rvf_buf_status(&data);
     }
     if (st == RVF_OK)
