@@ -65,6 +65,8 @@ uint32_t rvf_crc32_ieee_update(uint32_t crc, const void *data, size_t n); /* crc
 void rvf_content_hash(uint8_t algo, const void *payload, size_t n, uint8_t out[16]);
 /* The reference runtime's content hash: CRC-32/IEEE replicated with byte rotations 0/8/16/24. */
 void rvf_ref_content_hash(const void *payload, size_t n, uint8_t out[16]);
+/* The same layout from a CRC-32 already computed (streamed payloads). */
+void rvf_ref_hash_from_crc(uint32_t crc, uint8_t out[16]);
 /* The reference runtime's "simple_shake256_256" (fold32; not SHAKE). */
 void rvf_fold32(const void *data, size_t n, uint8_t out[32]);
 /* Constant-time comparison: true if equal. */

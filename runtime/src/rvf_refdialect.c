@@ -277,10 +277,7 @@ static void ref_header(uint8_t hdr[REF_HDR], uint8_t type, uint64_t id, uint64_t
     h.seg_type = type;
     h.segment_id = id;
     h.payload_length = len;
-    for (unsigned i = 0; i < 4; i++) {
-        unsigned r = 8 * i;
-        rvfk_st_u32(h.content_hash + 4 * (size_t)i, r ? (crc << r) | (crc >> (32 - r)) : crc);
-    }
+    rvf_ref_hash_from_crc(crc, h.content_hash);
     rvfk_seg_header_encode(&h, hdr);
 }
 
