@@ -149,7 +149,8 @@ typedef struct rvf_options {
     rvf_dtype dtype;        /* stored element type; vectors are given as f32 and converted */
     uint8_t profile_id;     /* domain profile (0 generic) */
     uint8_t checksum_algo;  /* segment content hash: 1 XXH3-128 (default), 2 SHAKE-256 */
-    uint8_t no_witness;     /* 1: do not append WITNESS_SEGs */
+    uint8_t no_witness;     /* 1: do not append WITNESS_SEGs (derive always witnesses lineage);
+                               a setting of this handle, not stored in the file */
     uint8_t no_sync;        /* 1: skip fsync (tests and bulk loads; a crash may lose commits) */
     uint32_t block_vectors; /* vectors per VEC block (default 1024) */
 } rvf_options;
@@ -177,7 +178,9 @@ rvf_status rvf_create_memory(const rvf_options *opt, rvf_store **out);
 rvf_status rvf_open_memory(const void *bytes, size_t len, rvf_store **out); /* copies, writable */
 /* The current file image of a memory store (valid until the next mutating call). */
 rvf_status rvf_store_bytes(rvf_store *s, const uint8_t **bytes, size_t *len);
-/* Re-read the tail: a reader sees the newest committed manifest. */
+/* A read-only store opened by path moves to the newest committed manifest (reopening the path, so
+ * it follows a compaction that replaced the file); on failure it keeps its snapshot. Writers and
+ * stores over bytes in memory are always current: OK, nothing changes. */
 rvf_status rvf_refresh(rvf_store *s);
 /* Release the lock (writers) and free everything. NULL is allowed. */
 rvf_status rvf_close(rvf_store *s);
