@@ -133,7 +133,9 @@ rvf_status rvf_filter_finish(rvf_filter *f);
 rvf_status rvf_filter_validate(const uint8_t *bytes, size_t len);
 
 /* A one-line English detail about the last error this thread's store calls returned (which
- * segment, which offset), or "" when none. Valid until the next store call on this thread. */
+ * segment, which offset), or "" when none. After an open that succeeded by falling back past a
+ * damaged newest manifest (rvf_status_info.recovered_from), it says so. Valid until the next
+ * store call on this thread. */
 const char *rvf_last_error_detail(void);
 
 /* ---------------------------------------------------------------------------------------------

@@ -541,6 +541,9 @@ static rvf_status store_boot(rvf_store *s, int64_t at_epoch)
     if (st != RVF_OK)
         return fail(st, "no valid RVF manifest in %llu bytes", (unsigned long long)fsz);
     s->recovered_from = bad;
+    if (bad != UINT64_MAX) /* opened, but say why this is not the newest commit */
+        fail(RVF_OK, "the manifest at offset %llu is damaged; opened the previous one (epoch %u)",
+             (unsigned long long)bad, s->man.epoch);
     while (at_epoch >= 0 && s->man.epoch != (uint32_t)at_epoch) {
         if (!s->man.has_chain || s->man.epoch < (uint32_t)at_epoch || !s->man.prev_manifest_id)
             return fail(RVF_ERR_NOT_FOUND, "epoch %lld is not in the manifest chain",
