@@ -272,6 +272,57 @@ rvf_status rvf_segments(rvf_store *s, rvf_segment_info **segs, uint32_t *n);
  * the first failure; *bad_offset (may be NULL) receives the header offset of the bad segment. */
 rvf_status rvf_verify(rvf_store *s, uint64_t *bad_offset);
 
+/* Per-segment verification: fn is called once per listed segment (directory order, then the
+ * manifest itself) with that segment's status (RVF_OK, RVF_ERR_INVALID_CHECKSUM, ...) and a
+ * one-line detail ("" when OK). Returns the first failure, or OK. What is checked: the header
+ * against the directory entry, the content hash, VEC block CRCs, JOURNAL and META structure, the
+ * witness chain and its head against the manifest, the root checksum. */
+typedef void (*rvf_verify_fn)(void *ctx, const rvf_segment_info *seg, rvf_status st,
+                              const char *detail);
+rvf_status rvf_verify_each(rvf_store *s, rvf_verify_fn fn, void *ctx);
+
+/* The current manifest, field by field (for inspection tools). */
+typedef struct rvf_manifest_info {
+    uint64_t offset, segment_id, payload_length; /* the MANIFEST_SEG */
+    uint64_t l1_offset, l1_length;               /* Level 1 */
+    uint32_t epoch;
+    uint16_t dimension;
+    uint8_t base_dtype, profile_id;
+    uint64_t total_vectors, created_ns, modified_ns;
+    uint8_t file_id[16], parent_id[16], parent_hash[32];
+    uint32_t lineage_depth;
+    uint32_t root_checksum;
+    uint8_t has_capability, metric, min_hw_profile;
+    uint8_t has_chain;
+    uint64_t prev_manifest_offset, prev_manifest_id;
+    uint8_t checkpoint_hash[16];
+    uint64_t deleted_ids; /* cardinality of the deletion bitmap */
+    uint8_t has_witness;
+    uint64_t witness_seg_offset;
+    uint32_t witness_count;
+    uint8_t witness_head[32];
+    uint64_t dead_bytes, last_compaction_ns;
+    uint32_t record_count; /* Level-1 records, in order (the first 64 are listed below) */
+    struct {
+        uint16_t tag;
+        uint32_t length;
+    } records[64];
+} rvf_manifest_info;
+/* RVF_ERR_INVALID_ARGUMENT for a reference-dialect store (it has no root or Level 1). */
+rvf_status rvf_manifest_info_get(rvf_store *s, rvf_manifest_info *out);
+
+/* The manifest chain, newest first: fn(ctx, epoch, header offset) per manifest until the chain
+ * ends (a compaction starts a new one) or fn returns non-zero. */
+rvf_status rvf_manifest_chain(rvf_store *s, int (*fn)(void *ctx, uint32_t epoch, uint64_t offset),
+                              void *ctx);
+
+/* Every live vector in ascending id order: fn(ctx, id, vector (dim f32), dim, fields, nfields);
+ * a non-zero return stops the walk (and is returned as RVF_OK). Pointers are valid during the
+ * call only. */
+typedef int (*rvf_foreach_fn)(void *ctx, uint64_t id, const float *vector, uint32_t dim,
+                              const rvf_value *fields, uint32_t nfields);
+rvf_status rvf_foreach(rvf_store *s, rvf_foreach_fn fn, void *ctx);
+
 /* Lineage: create a child store at child_path whose root records this store as its parent
  * (FORMAT.md "File identity"); the child has no vectors, the same dimension/metric, and a
  * DERIVATION witness. derivation_type: 0 clone ... 0xFF user; description up to 47 bytes. */
