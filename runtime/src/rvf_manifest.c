@@ -252,6 +252,11 @@ static rvf_status l1_parse(const uint8_t *p, size_t L, rvf_manifest *m)
         if (len > L - pos)
             return RVF_ERR_INVALID_MANIFEST;
         const uint8_t *v = p + pos;
+        if (m->nrecords < 64) {
+            m->rec_tag[m->nrecords] = tag;
+            m->rec_len[m->nrecords] = len;
+        }
+        m->nrecords++;
         switch (tag) {
         case RVF_TAG_SEGMENT_DIR: {
             if (len % RVF_DIR_ENTRY_SIZE)

@@ -42,6 +42,9 @@ typedef struct rvf_manifest {
     uint8_t witness_head[32];
     uint64_t dead_bytes, last_compaction_ns;
     uint32_t unknown_tags; /* TLV records skipped */
+    uint32_t nrecords;     /* Level-1 records in order (first 64 kept, for inspection) */
+    uint16_t rec_tag[64];
+    uint32_t rec_len[64];
 } rvf_manifest;
 
 void rvf_manifest_free(rvf_manifest *m);

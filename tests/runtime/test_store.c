@@ -610,6 +610,119 @@ static void test_export_reference(void)
     rvf_close(s);
 }
 
+typedef struct seen {
+    uint32_t n, bad;
+    uint64_t last_id;
+    int sorted;
+    uint32_t epochs[64];
+} seen;
+
+static void on_verify(void *ctx, const rvf_segment_info *seg, rvf_status st, const char *detail)
+{
+    seen *v = ctx;
+    v->n++;
+    if (st != RVF_OK) {
+        v->bad++;
+        CHECK(strstr(detail, "offset") != NULL);
+    }
+    (void)seg;
+}
+
+static int on_epoch(void *ctx, uint32_t epoch, uint64_t offset)
+{
+    seen *v = ctx;
+    (void)offset;
+    if (v->n < 64)
+        v->epochs[v->n] = epoch;
+    v->n++;
+    return 0;
+}
+
+static int on_vector(void *ctx, uint64_t id, const float *vec, uint32_t dim, const rvf_value *f,
+                     uint32_t nf)
+{
+    seen *v = ctx;
+    if (v->n && id <= v->last_id)
+        v->sorted = 0;
+    v->last_id = id;
+    v->n++;
+    CHECK_EQ_BITS(vec[0], (float)id);
+    CHECK_EQ_INT(dim, 2);
+    CHECK(nf == (id % 2 ? 1u : 0u));
+    if (nf)
+        CHECK_EQ_U64(f[0].v.u64, id * 10);
+    return 0;
+}
+
+static void test_inspection_calls(void)
+{
+    rvf_options o = rvf_options_default(2);
+    rvf_store *s = NULL;
+    CHECK_EQ_INT(rvf_create_memory(&o, &s), RVF_OK);
+    for (uint64_t b = 0; b < 3; b++) {
+        float v[2 * 4];
+        uint64_t ids[4];
+        rvf_value meta[4];
+        uint32_t cnt[4];
+        size_t k = 0;
+        for (uint64_t i = 0; i < 4; i++) {
+            ids[i] = 20 - (b * 4 + i); /* descending ids */
+            v[2 * i] = (float)ids[i];
+            v[2 * i + 1] = 0;
+            cnt[i] = ids[i] % 2 ? 1 : 0;
+            if (cnt[i])
+                meta[k++] = (rvf_value){4, RVF_VALUE_U64, {.u64 = ids[i] * 10}};
+        }
+        CHECK_EQ_INT(rvf_ingest(s, v, ids, 4, meta, cnt), RVF_OK);
+    }
+    seen sv = {0};
+    CHECK_EQ_INT(rvf_verify_each(s, on_verify, &sv), RVF_OK);
+    rvf_segment_info *sg;
+    uint32_t nseg;
+    rvf_segments(s, &sg, &nseg);
+    uint64_t vec_off = 0;
+    for (uint32_t i = 0; i < nseg && !vec_off; i++)
+        if (sg[i].seg_type == RVF_SEG_VEC)
+            vec_off = sg[i].offset;
+    rvf_release(sg);
+    CHECK_EQ_INT(sv.n, nseg);
+    CHECK_EQ_INT(sv.bad, 0);
+    rvf_manifest_info mi;
+    CHECK_EQ_INT(rvf_manifest_info_get(s, &mi), RVF_OK);
+    CHECK_EQ_INT(mi.epoch, 3);
+    CHECK_EQ_INT(mi.dimension, 2);
+    CHECK_EQ_U64(mi.total_vectors, 12);
+    CHECK(mi.has_chain && mi.has_capability && mi.has_witness);
+    CHECK_EQ_U64(mi.l1_offset, mi.offset + 64);
+    CHECK(mi.record_count >= 4);
+    CHECK_EQ_INT(mi.records[0].tag, RVF_TAG_SEGMENT_DIR);
+    seen ch = {0};
+    CHECK_EQ_INT(rvf_manifest_chain(s, on_epoch, &ch), RVF_OK);
+    CHECK_EQ_INT(ch.n, 4); /* epochs 3, 2, 1, 0 */
+    for (uint32_t i = 0; i < ch.n && i < 4; i++)
+        CHECK_EQ_INT(ch.epochs[i], 3 - i);
+    seen fe = {0, 0, 0, 1, {0}};
+    CHECK_EQ_INT(rvf_foreach(s, on_vector, &fe), RVF_OK);
+    CHECK_EQ_INT(fe.n, 12);
+    CHECK(fe.sorted);
+    /* a damaged copy: verify_each reports the one bad segment and goes on */
+    const uint8_t *img;
+    size_t len;
+    rvf_store_bytes(s, &img, &len);
+    uint8_t *copy = malloc(len);
+    memcpy(copy, img, len);
+    copy[vec_off + 64 + 70] ^= 1; /* inside the first VEC_SEG's payload */
+    rvf_store *r = NULL;
+    CHECK_EQ_INT(rvf_open_view(copy, len, &r), RVF_OK);
+    seen bad = {0};
+    CHECK(rvf_verify_each(r, on_verify, &bad) != RVF_OK);
+    CHECK_EQ_INT(bad.n, nseg);
+    CHECK_EQ_INT(bad.bad, 1);
+    rvf_close(r);
+    free(copy);
+    rvf_close(s);
+}
+
 static void test_derive(void)
 {
     const char *pp = tmp_path("parent.rvf"), *cp = tmp_path("child.rvf");
@@ -672,6 +785,7 @@ int main(void)
     RVF_TEST_RUN(test_big_manifest_many_commits);
     RVF_TEST_RUN(test_reader_snapshots);
     RVF_TEST_RUN(test_export_reference);
+    RVF_TEST_RUN(test_inspection_calls);
     RVF_TEST_RUN(test_derive);
     RVF_TEST_RUN(test_segments_listing);
     return rvf_test_finish();
