@@ -12,12 +12,12 @@ comma := ,
 sanitized = cmake -S . -B $(1) -G Ninja -DRVF_SANITIZE=$(2) -DRVF_WERROR=ON -DRVF_BUILD_BENCH=OFF >/dev/null && \
 	cmake --build $(1) -j $(JOBS) && cd $(1) && ctest --output-on-failure -j $(JOBS) -L native
 
-.PHONY: help deps build test demo kernel wasm size asan ubsan bench format lint clean
+.PHONY: help deps build test demo kernel wasm size asan ubsan bench install format lint clean
 
 help: ## Show this list
 	@echo "RVF (RuVector Format), the C implementation. Targets:"
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-8s %s\n", $$1, $$2}'
-	@echo "Variables: BUILD=$(BUILD) JOBS=$(JOBS) CMAKE_FLAGS='$(CMAKE_FLAGS)'; CI=true turns warnings into errors."
+	@echo "Variables: BUILD=$(BUILD) JOBS=$(JOBS) PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) CMAKE_FLAGS='$(CMAKE_FLAGS)'; CI=true turns warnings into errors."
 
 deps: ## Install missing Debian packages (apt-get) and npm dev dependencies (npm ci)
 	@scripts/install-deps.sh
@@ -57,6 +57,11 @@ bench: build ## Run the benchmarks (kernel ns per distance; microkernel and stor
 	@$(BUILD)/bench/bench_kernel
 	@node bench/bench-tile.mjs $(BUILD)/kernel/rvf_tile.wasm
 	@node bench/bench-store-ref.mjs --ours $(BUILD)/bench/bench_store $(BENCH_STORE_FLAGS)
+
+# cmake --install honours DESTDIR from the environment (staged installs for packaging).
+PREFIX ?= /usr/local
+install: build ## Build, then install librvf.a/.so, headers, rvf.pc, bin/rvf and rvf.1 into PREFIX (DESTDIR)
+	@DESTDIR=$(DESTDIR) cmake --install $(BUILD) --prefix $(PREFIX)
 
 format: ## Reformat the C sources with .clang-format
 	@git ls-files '*.c' '*.h' | xargs clang-format -i

@@ -23,6 +23,7 @@ declare -A need=(
   [npm]=/usr/bin/npm
   [valgrind]=/usr/bin/valgrind
   [clang-format]=/usr/bin/clang-format
+  [pkg-config]=/usr/bin/pkg-config
 )
 missing=()
 for pkg in "${!need[@]}"; do
