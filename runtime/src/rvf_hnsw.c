@@ -1,0 +1,551 @@
+/* rvf_hnsw.c: in-memory HNSW graph over caller-owned f32 rows (contract in rvf_hnsw.h). */
+#include "rvf_hnsw.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "rvf_internal.h"
+
+typedef struct hnsw_item {
+    float d;
+    uint32_t id;
+} hnsw_item;
+
+typedef struct hnsw_heap {
+    hnsw_item *a;
+    size_t n, cap;
+} hnsw_heap;
+
+/* One allocation per node: layer 0 is [count][m0 ids], each upper layer [count][m ids]. */
+typedef struct hnsw_node {
+    uint32_t *links;
+    int32_t level; /* -1: absent */
+} hnsw_node;
+
+struct rvf_hnsw {
+    uint32_t dim;
+    rvf_metric metric;
+    rvf_hnsw_params p;
+    rvf_hnsw_source src;
+    float (*dist)(rvf_metric, const float *, const float *, size_t);
+    uint64_t rng;
+    hnsw_node *nodes;
+    uint32_t nodes_cap, slot_limit, count;
+    uint32_t entry;
+    int32_t max_level; /* -1: empty */
+    /* search scratch: visited marks are epochs so a search never clears the whole array */
+    uint32_t *visit;
+    uint32_t visit_cap, epoch;
+    hnsw_heap cand, res;
+    hnsw_item *tmp, *ep;
+    size_t tmp_cap, ep_cap;
+};
+
+static bool item_less(hnsw_item a, hnsw_item b)
+{
+    return a.d < b.d || (a.d == b.d && a.id < b.id);
+}
+
+static int item_cmp(const void *pa, const void *pb)
+{
+    const hnsw_item *a = pa, *b = pb;
+    return item_less(*a, *b) ? -1 : item_less(*b, *a) ? 1 : 0;
+}
+
+static bool grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return true;
+    size_t nc = *cap ? *cap : 16;
+    while (nc < need)
+        nc = nc > SIZE_MAX / 2 ? need : nc * 2;
+    if (nc > SIZE_MAX / elem)
+        return false;
+    void *q = rvf_realloc(*p, nc * elem);
+    if (!q)
+        return false;
+    *p = q;
+    *cap = nc;
+    return true;
+}
+
+/* `max` selects a max-heap (root = worst), otherwise a min-heap (root = best). */
+static bool heap_before(hnsw_item a, hnsw_item b, bool max)
+{
+    return max ? item_less(b, a) : item_less(a, b);
+}
+
+static bool heap_push(hnsw_heap *h, hnsw_item it, bool max)
+{
+    if (!grow((void **)&h->a, &h->cap, h->n + 1, sizeof *h->a))
+        return false;
+    size_t i = h->n++;
+    while (i > 0) {
+        size_t parent = (i - 1) / 2;
+        if (!heap_before(it, h->a[parent], max))
+            break;
+        h->a[i] = h->a[parent];
+        i = parent;
+    }
+    h->a[i] = it;
+    return true;
+}
+
+static hnsw_item heap_pop(hnsw_heap *h, bool max)
+{
+    hnsw_item top = h->a[0], last = h->a[--h->n];
+    size_t i = 0;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= h->n)
+            break;
+        if (c + 1 < h->n && heap_before(h->a[c + 1], h->a[c], max))
+            c++;
+        if (!heap_before(h->a[c], last, max))
+            break;
+        h->a[i] = h->a[c];
+        i = c;
+    }
+    if (h->n)
+        h->a[i] = last;
+    return top;
+}
+
+static const float *row(const rvf_hnsw *h, uint32_t slot)
+{
+    return h->src.get ? h->src.get(h->src.ctx, slot) : h->src.base + (size_t)slot * h->src.stride;
+}
+
+static float dist_rows(const rvf_hnsw *h, const float *a, uint32_t b)
+{
+    return h->dist(h->metric, a, row(h, b), h->dim);
+}
+
+static uint32_t layer_cap(const rvf_hnsw *h, uint32_t layer)
+{
+    return layer ? h->p.m : h->p.m0;
+}
+
+static uint32_t *links_at(const rvf_hnsw *h, uint32_t slot, uint32_t layer)
+{
+    uint32_t *l = h->nodes[slot].links;
+    return layer ? l + (1 + h->p.m0) + (size_t)(layer - 1) * (1 + h->p.m) : l;
+}
+
+/* Links read from a file may name absent slots or nodes below the layer; the walk skips them. */
+static bool on_layer(const rvf_hnsw *h, uint32_t slot, uint32_t layer)
+{
+    return slot < h->slot_limit && h->nodes[slot].level >= (int32_t)layer;
+}
+
+static uint64_t rng_next(rvf_hnsw *h)
+{
+    uint64_t x = h->rng;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    h->rng = x;
+    return x;
+}
+
+/* floor(-ln(u) / ln(M)) without libm: it is the largest l with u <= M^-l. */
+static uint32_t draw_level(rvf_hnsw *h)
+{
+    double u = (double)((rng_next(h) >> 11) + 1) * (1.0 / 9007199254740992.0);
+    double p = 1.0 / h->p.m;
+    uint32_t l = 0;
+    while (u <= p && l < RVF_HNSW_MAX_LEVEL) {
+        l++;
+        p /= h->p.m;
+    }
+    return l;
+}
+
+rvf_status rvf_hnsw_create(uint32_t dim, rvf_metric metric, const rvf_hnsw_params *params,
+                           const rvf_hnsw_source *src, rvf_hnsw **out)
+{
+    if (!out)
+        return RVF_ERR_INVALID_ARGUMENT;
+    *out = NULL;
+    if (metric == RVF_METRIC_HAMMING)
+        return RVF_ERR_METRIC_UNSUPPORTED;
+    if (dim == 0 || !src || (!src->get && (!src->base || src->stride < dim)) ||
+        (metric != RVF_METRIC_L2 && metric != RVF_METRIC_IP && metric != RVF_METRIC_COSINE))
+        return RVF_ERR_INVALID_ARGUMENT;
+    rvf_hnsw_params p = params ? *params : (rvf_hnsw_params){0};
+    if (!p.m)
+        p.m = 16;
+    if (!p.m0)
+        p.m0 = p.m <= RVF_HNSW_MAX_M / 2 ? 2 * p.m : RVF_HNSW_MAX_M;
+    if (!p.ef_construction)
+        p.ef_construction = 200;
+    if (p.m < 2 || p.m > RVF_HNSW_MAX_M || p.m0 < p.m || p.m0 > RVF_HNSW_MAX_M)
+        return RVF_ERR_INVALID_ARGUMENT;
+    rvf_hnsw *h = rvf_calloc(1, sizeof *h);
+    if (!h)
+        return RVF_ERR_OUT_OF_MEMORY;
+    h->dim = dim;
+    h->metric = metric;
+    h->p = p;
+    h->src = *src;
+    h->dist = rvfk_ops_best()->dist_f32;
+    /* xorshift has the all-zero fixed point; any other fixed odd constant keeps seed 0 usable */
+    h->rng = p.seed ? p.seed : 0x9E3779B97F4A7C15ull;
+    h->max_level = -1;
+    *out = h;
+    return RVF_OK;
+}
+
+void rvf_hnsw_free(rvf_hnsw *h)
+{
+    if (!h)
+        return;
+    for (uint32_t i = 0; i < h->slot_limit; i++)
+        rvf_free(h->nodes[i].links);
+    rvf_free(h->nodes);
+    rvf_free(h->visit);
+    rvf_free(h->cand.a);
+    rvf_free(h->res.a);
+    rvf_free(h->tmp);
+    rvf_free(h->ep);
+    rvf_free(h);
+}
+
+static rvf_status reserve_slot(rvf_hnsw *h, uint32_t slot)
+{
+    if (slot == UINT32_MAX)
+        return RVF_ERR_INVALID_ARGUMENT;
+    if (slot < h->nodes_cap)
+        return RVF_OK;
+    size_t cap = h->nodes_cap;
+    if (!grow((void **)&h->nodes, &cap, (size_t)slot + 1, sizeof *h->nodes))
+        return RVF_ERR_OUT_OF_MEMORY;
+    if (cap > UINT32_MAX)
+        cap = UINT32_MAX;
+    for (size_t i = h->nodes_cap; i < cap; i++)
+        h->nodes[i] = (hnsw_node){NULL, -1};
+    h->nodes_cap = (uint32_t)cap;
+    return RVF_OK;
+}
+
+static rvf_status new_node(rvf_hnsw *h, uint32_t slot, uint32_t level)
+{
+    rvf_status st = reserve_slot(h, slot);
+    if (st != RVF_OK)
+        return st;
+    if (h->nodes[slot].level >= 0)
+        return RVF_ERR_ALREADY_EXISTS;
+    uint32_t *links = rvf_calloc((1 + h->p.m0) + (size_t)level * (1 + h->p.m), sizeof *links);
+    if (!links)
+        return RVF_ERR_OUT_OF_MEMORY;
+    h->nodes[slot] = (hnsw_node){links, (int32_t)level};
+    if (slot >= h->slot_limit)
+        h->slot_limit = slot + 1;
+    h->count++;
+    return RVF_OK;
+}
+
+/* Start a walk: a fresh epoch, the visit array sized to the slots in use. */
+static rvf_status visit_begin(rvf_hnsw *h)
+{
+    if (h->visit_cap < h->slot_limit) {
+        uint32_t *v = rvf_realloc(h->visit, (size_t)h->nodes_cap * sizeof *v);
+        if (!v)
+            return RVF_ERR_OUT_OF_MEMORY;
+        memset(v, 0, (size_t)h->nodes_cap * sizeof *v);
+        h->visit = v;
+        h->visit_cap = h->nodes_cap;
+        h->epoch = 0;
+    }
+    if (++h->epoch == 0) {
+        memset(h->visit, 0, (size_t)h->visit_cap * sizeof *h->visit);
+        h->epoch = 1;
+    }
+    return RVF_OK;
+}
+
+/* Greedy walk to the closest node of one layer (unfiltered: upper layers only route). */
+static hnsw_item greedy(const rvf_hnsw *h, const float *q, hnsw_item cur, uint32_t layer)
+{
+    for (bool moved = true; moved;) {
+        moved = false;
+        const uint32_t *l = links_at(h, cur.id, layer);
+        for (uint32_t i = 0; i < l[0]; i++) {
+            uint32_t n = l[1 + i];
+            if (!on_layer(h, n, layer))
+                continue;
+            hnsw_item c = {dist_rows(h, q, n), n};
+            if (item_less(c, cur)) {
+                cur = c;
+                moved = true;
+            }
+        }
+    }
+    return cur;
+}
+
+/* Beam search of one layer (§8.3) from eps[0..n_ep). Leaves at most ef eligible nodes in h->res
+ * (max-heap). Ineligible nodes join the worklist so the walk stays connected, never the result. */
+static rvf_status search_layer(rvf_hnsw *h, const float *q, const hnsw_item *eps, size_t n_ep,
+                               uint32_t ef, uint32_t layer, rvf_hnsw_filter_fn filter, void *fctx)
+{
+    rvf_status st = visit_begin(h);
+    if (st != RVF_OK)
+        return st;
+    h->cand.n = h->res.n = 0;
+    for (size_t i = 0; i < n_ep; i++) {
+        hnsw_item e = eps[i];
+        if (h->visit[e.id] == h->epoch || e.d != e.d)
+            continue;
+        h->visit[e.id] = h->epoch;
+        if (!heap_push(&h->cand, e, false))
+            return RVF_ERR_OUT_OF_MEMORY;
+        if ((!filter || filter(fctx, e.id)) && !heap_push(&h->res, e, true))
+            return RVF_ERR_OUT_OF_MEMORY;
+        if (h->res.n > ef)
+            heap_pop(&h->res, true);
+    }
+    while (h->cand.n) {
+        hnsw_item c = heap_pop(&h->cand, false);
+        if (h->res.n >= ef && item_less(h->res.a[0], c))
+            break;
+        const uint32_t *l = links_at(h, c.id, layer);
+        for (uint32_t i = 0; i < l[0]; i++) {
+            uint32_t n = l[1 + i];
+            if (!on_layer(h, n, layer) || h->visit[n] == h->epoch)
+                continue;
+            h->visit[n] = h->epoch;
+            if (i + 1 < l[0] && on_layer(h, l[2 + i], layer))
+                __builtin_prefetch(row(h, l[2 + i]));
+            hnsw_item e = {dist_rows(h, q, n), n};
+            if (e.d != e.d || (h->res.n >= ef && !item_less(e, h->res.a[0])))
+                continue;
+            if (!heap_push(&h->cand, e, false))
+                return RVF_ERR_OUT_OF_MEMORY;
+            if (filter && !filter(fctx, n))
+                continue;
+            if (!heap_push(&h->res, e, true))
+                return RVF_ERR_OUT_OF_MEMORY;
+            if (h->res.n > ef)
+                heap_pop(&h->res, true);
+        }
+    }
+    return RVF_OK;
+}
+
+/* h->res drained into h->tmp, ascending. Returns the count, or SIZE_MAX when out of memory. */
+static size_t res_sorted(rvf_hnsw *h)
+{
+    size_t n = h->res.n;
+    if (!grow((void **)&h->tmp, &h->tmp_cap, n, sizeof *h->tmp))
+        return SIZE_MAX;
+    memcpy(h->tmp, h->res.a, n * sizeof *h->tmp);
+    qsort(h->tmp, n, sizeof *h->tmp, item_cmp);
+    return n;
+}
+
+/* The paper's heuristic: walking c[] in ascending distance to the base, keep a candidate only if
+ * it is closer to the base than to every neighbour already kept. Spreads links across
+ * directions, which keeps clustered data connected. Writes kept ids to out; returns the count. */
+static uint32_t select_neighbors(const rvf_hnsw *h, const hnsw_item *c, size_t n, uint32_t base,
+                                 uint32_t max, uint32_t *out)
+{
+    uint32_t kept = 0;
+    for (size_t i = 0; i < n && kept < max; i++) {
+        if (c[i].id == base)
+            continue;
+        const float *v = row(h, c[i].id);
+        bool good = true;
+        for (uint32_t j = 0; j < kept && good; j++)
+            good = !(dist_rows(h, v, out[j]) < c[i].d);
+        if (good)
+            out[kept++] = c[i].id;
+    }
+    return kept;
+}
+
+/* Add the edge node -> to at `layer`, pruning node's list with the heuristic when full. */
+static rvf_status link_to(rvf_hnsw *h, uint32_t node, uint32_t to, uint32_t layer)
+{
+    uint32_t *l = links_at(h, node, layer), cap = layer_cap(h, layer);
+    for (uint32_t i = 0; i < l[0]; i++)
+        if (l[1 + i] == to)
+            return RVF_OK;
+    if (l[0] < cap) {
+        l[1 + l[0]++] = to;
+        return RVF_OK;
+    }
+    if (!grow((void **)&h->tmp, &h->tmp_cap, (size_t)cap + 1, sizeof *h->tmp))
+        return RVF_ERR_OUT_OF_MEMORY;
+    const float *v = row(h, node);
+    for (uint32_t i = 0; i < l[0]; i++)
+        h->tmp[i] = (hnsw_item){dist_rows(h, v, l[1 + i]), l[1 + i]};
+    h->tmp[cap] = (hnsw_item){dist_rows(h, v, to), to};
+    qsort(h->tmp, (size_t)cap + 1, sizeof *h->tmp, item_cmp);
+    l[0] = select_neighbors(h, h->tmp, (size_t)cap + 1, node, cap, l + 1);
+    return RVF_OK;
+}
+
+rvf_status rvf_hnsw_add(rvf_hnsw *h, uint32_t slot)
+{
+    if (!h)
+        return RVF_ERR_INVALID_ARGUMENT;
+    if (slot < h->slot_limit && h->nodes[slot].level >= 0)
+        return RVF_ERR_ALREADY_EXISTS;
+    uint32_t level = draw_level(h);
+    rvf_status st = new_node(h, slot, level);
+    if (st != RVF_OK)
+        return st;
+    if (h->max_level < 0) {
+        h->entry = slot;
+        h->max_level = (int32_t)level;
+        return RVF_OK;
+    }
+    const float *q = row(h, slot);
+    hnsw_item cur = {dist_rows(h, q, h->entry), h->entry};
+    for (int32_t lc = h->max_level; lc > (int32_t)level; lc--)
+        cur = greedy(h, q, cur, (uint32_t)lc);
+    if (!grow((void **)&h->ep, &h->ep_cap, 1, sizeof *h->ep))
+        return RVF_ERR_OUT_OF_MEMORY;
+    h->ep[0] = cur;
+    size_t n_ep = 1;
+    int32_t top = h->max_level < (int32_t)level ? h->max_level : (int32_t)level;
+    for (int32_t lc = top; lc >= 0; lc--) {
+        st = search_layer(h, q, h->ep, n_ep, h->p.ef_construction, (uint32_t)lc, NULL, NULL);
+        size_t n = st == RVF_OK ? res_sorted(h) : SIZE_MAX;
+        if (n == SIZE_MAX || !grow((void **)&h->ep, &h->ep_cap, n, sizeof *h->ep))
+            return RVF_ERR_OUT_OF_MEMORY;
+        memcpy(h->ep, h->tmp, n * sizeof *h->ep);
+        n_ep = n;
+        /* the new node gets M links on every layer; layer 0 keeps M0 - M slack for back-links */
+        uint32_t *l = links_at(h, slot, (uint32_t)lc);
+        l[0] = select_neighbors(h, h->ep, n_ep, slot, h->p.m, l + 1);
+        for (uint32_t i = 0; i < l[0]; i++)
+            if ((st = link_to(h, l[1 + i], slot, (uint32_t)lc)) != RVF_OK)
+                return st;
+    }
+    if ((int32_t)level > h->max_level) {
+        h->entry = slot;
+        h->max_level = (int32_t)level;
+    }
+    return RVF_OK;
+}
+
+rvf_status rvf_hnsw_search(rvf_hnsw *h, const float *query, uint32_t k, uint32_t ef,
+                           rvf_hnsw_filter_fn filter, void *filter_ctx, uint32_t *out_slots,
+                           float *out_dists, uint32_t *n_out)
+{
+    if (!h || !n_out || (!query && k))
+        return RVF_ERR_INVALID_ARGUMENT;
+    *n_out = 0;
+    if (k == 0 || h->max_level < 0)
+        return RVF_OK;
+    hnsw_item cur = {h->dist(h->metric, query, row(h, h->entry), h->dim), h->entry};
+    for (int32_t lc = h->max_level; lc > 0; lc--)
+        cur = greedy(h, query, cur, (uint32_t)lc);
+    rvf_status st = search_layer(h, query, &cur, 1, ef > k ? ef : k, 0, filter, filter_ctx);
+    if (st != RVF_OK)
+        return st;
+    size_t n = res_sorted(h);
+    if (n == SIZE_MAX)
+        return RVF_ERR_OUT_OF_MEMORY;
+    if (n > k)
+        n = k;
+    for (size_t i = 0; i < n; i++) {
+        if (out_slots)
+            out_slots[i] = h->tmp[i].id;
+        if (out_dists)
+            out_dists[i] = h->tmp[i].d;
+    }
+    *n_out = (uint32_t)n;
+    return RVF_OK;
+}
+
+uint32_t rvf_hnsw_dim(const rvf_hnsw *h)
+{
+    return h->dim;
+}
+
+rvf_metric rvf_hnsw_metric(const rvf_hnsw *h)
+{
+    return h->metric;
+}
+
+rvf_hnsw_params rvf_hnsw_get_params(const rvf_hnsw *h)
+{
+    return h->p;
+}
+
+uint32_t rvf_hnsw_count(const rvf_hnsw *h)
+{
+    return h->count;
+}
+
+uint32_t rvf_hnsw_slot_limit(const rvf_hnsw *h)
+{
+    return h->slot_limit;
+}
+
+bool rvf_hnsw_entry(const rvf_hnsw *h, uint32_t *slot, uint32_t *level)
+{
+    if (h->max_level < 0)
+        return false;
+    if (slot)
+        *slot = h->entry;
+    if (level)
+        *level = (uint32_t)h->max_level;
+    return true;
+}
+
+int32_t rvf_hnsw_level(const rvf_hnsw *h, uint32_t slot)
+{
+    return slot < h->slot_limit ? h->nodes[slot].level : -1;
+}
+
+const uint32_t *rvf_hnsw_neighbors(const rvf_hnsw *h, uint32_t slot, uint32_t layer,
+                                   uint32_t *count)
+{
+    *count = 0;
+    if (slot >= h->slot_limit || h->nodes[slot].level < 0 || layer > (uint32_t)h->nodes[slot].level)
+        return NULL;
+    const uint32_t *l = links_at(h, slot, layer);
+    *count = l[0];
+    return l + 1;
+}
+
+rvf_status rvf_hnsw_put_node(rvf_hnsw *h, uint32_t slot, uint32_t level,
+                             const uint32_t *const *lists, const uint32_t *counts)
+{
+    if (!h || level > RVF_HNSW_MAX_LEVEL || !lists || !counts || slot == UINT32_MAX)
+        return RVF_ERR_INVALID_ARGUMENT;
+    if (slot < h->slot_limit && h->nodes[slot].level >= 0)
+        return RVF_ERR_ALREADY_EXISTS;
+    for (uint32_t l = 0; l <= level; l++) {
+        if (counts[l] > layer_cap(h, l) || (counts[l] && !lists[l]))
+            return RVF_ERR_INVALID_ARGUMENT;
+        for (uint32_t i = 0; i < counts[l]; i++)
+            if (lists[l][i] == slot || lists[l][i] == UINT32_MAX)
+                return RVF_ERR_INVALID_ARGUMENT;
+    }
+    rvf_status st = new_node(h, slot, level);
+    if (st != RVF_OK)
+        return st;
+    for (uint32_t l = 0; l <= level; l++) {
+        uint32_t *dst = links_at(h, slot, l);
+        dst[0] = counts[l];
+        if (counts[l])
+            memcpy(dst + 1, lists[l], (size_t)counts[l] * sizeof *dst);
+    }
+    return RVF_OK;
+}
+
+rvf_status rvf_hnsw_set_entry(rvf_hnsw *h, uint32_t slot)
+{
+    if (!h)
+        return RVF_ERR_INVALID_ARGUMENT;
+    if (slot >= h->slot_limit || h->nodes[slot].level < 0)
+        return RVF_ERR_NOT_FOUND;
+    h->entry = slot;
+    h->max_level = h->nodes[slot].level;
+    return RVF_OK;
+}

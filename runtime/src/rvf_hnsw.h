@@ -1,0 +1,96 @@
+/* rvf_hnsw.h: the in-memory HNSW graph (rvf_hnsw.c). Internal; the store wires it in.
+ *
+ * The index never owns vectors. It reads f32 rows of `dim` elements through rvf_hnsw_source,
+ * either a callback or a base pointer plus a stride; a node is identified by its slot number
+ * (0..n-1) and the store maps slots to vector ids. Distances go through rvfk_ops_best()->dist_f32
+ * (RVF-BRIEF §8.1). Construction follows Malkov & Yashunin: geometric levels with multiplier
+ * 1/ln(M), greedy descent, beam search with ef_construction, the neighbour-selection heuristic,
+ * bidirectional links pruned to M (upper layers) / M0 (layer 0). Levels come from a xorshift RNG
+ * seeded by the params, so a build is deterministic given the seed and the insertion order.
+ *
+ * Search is delete-aware (§8.3): nodes the filter rejects are traversed but never returned.
+ * Results are sorted by (distance, slot). NaN distances never enter results or the graph walk.
+ *
+ * Threading: none. Search reuses scratch owned by the index, so one call at a time per index. */
+#ifndef RVF_HNSW_H
+#define RVF_HNSW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rvf_kernel.h"
+
+#define RVF_HNSW_MAX_LEVEL 31 /* levels are 0..31; a deeper draw is clamped */
+#define RVF_HNSW_MAX_M     4096
+
+typedef struct rvf_hnsw rvf_hnsw;
+
+typedef struct rvf_hnsw_params {
+    uint32_t m;               /* max neighbours per node above layer 0; 0 -> 16; 2..4096 */
+    uint32_t m0;              /* max neighbours at layer 0; 0 -> 2 * m; >= m, <= 4096 */
+    uint32_t ef_construction; /* beam width while inserting; 0 -> 200 */
+    uint64_t seed;            /* RNG seed for levels; 0 is allowed (remapped internally) */
+} rvf_hnsw_params;
+
+/* Where row `slot` lives. With `get` set, the index calls get(ctx, slot) for slots it was given
+ * (added or put) and holds the returned pointers until the index call that fetched them returns.
+ * Otherwise the row is base + slot * stride floats (stride >= dim). Rows stay unchanged while
+ * their slot is in the graph. */
+typedef const float *(*rvf_hnsw_get_fn)(void *ctx, uint32_t slot);
+typedef struct rvf_hnsw_source {
+    rvf_hnsw_get_fn get;
+    void *ctx;
+    const float *base;
+    size_t stride;
+} rvf_hnsw_source;
+
+/* Returns true when `slot` may appear in results (not deleted, passes the filter). */
+typedef bool (*rvf_hnsw_filter_fn)(void *ctx, uint32_t slot);
+
+/* Create an empty index. `params` may be NULL (all defaults). Metric L2, IP or cosine; dim >= 1.
+ * INVALID_ARGUMENT for a bad metric, dim, M/M0 or a source with neither get nor base;
+ * METRIC_UNSUPPORTED for Hamming. *out is NULL on failure. */
+rvf_status rvf_hnsw_create(uint32_t dim, rvf_metric metric, const rvf_hnsw_params *params,
+                           const rvf_hnsw_source *src, rvf_hnsw **out);
+void rvf_hnsw_free(rvf_hnsw *h); /* NULL is fine */
+
+/* Insert the row of `slot` (any order; slots need not be dense). ALREADY_EXISTS if the slot is
+ * present, INVALID_ARGUMENT for slot UINT32_MAX. OUT_OF_MEMORY leaves the index usable: the slot
+ * is then absent, or present with fewer links than a full insert makes (possibly none, so it may
+ * be unreachable until the graph is rebuilt). */
+rvf_status rvf_hnsw_add(rvf_hnsw *h, uint32_t slot);
+
+/* The k nearest eligible slots to `query` (dim floats). The beam width is max(ef, k). `filter`
+ * may be NULL (everything eligible). Writes *n_out <= k results into out_slots / out_dists
+ * (either output may be NULL), sorted ascending by (distance, slot). Fewer than k results is not
+ * an error here: the store turns it into K_TOO_LARGE. k = 0 or an empty index -> *n_out = 0. */
+rvf_status rvf_hnsw_search(rvf_hnsw *h, const float *query, uint32_t k, uint32_t ef,
+                           rvf_hnsw_filter_fn filter, void *filter_ctx, uint32_t *out_slots,
+                           float *out_dists, uint32_t *n_out);
+
+/* ---- graph access for the INDEX_SEG codec (§5.2) -------------------------------------------- */
+uint32_t rvf_hnsw_dim(const rvf_hnsw *h);
+rvf_metric rvf_hnsw_metric(const rvf_hnsw *h);
+rvf_hnsw_params rvf_hnsw_get_params(const rvf_hnsw *h); /* with defaults resolved */
+uint32_t rvf_hnsw_count(const rvf_hnsw *h);             /* nodes present */
+uint32_t rvf_hnsw_slot_limit(const rvf_hnsw *h);        /* 1 + highest slot ever present, or 0 */
+/* Entry point and its level; false when the index is empty. */
+bool rvf_hnsw_entry(const rvf_hnsw *h, uint32_t *slot, uint32_t *level);
+/* Top level of `slot`, or -1 if the slot is not in the graph. */
+int32_t rvf_hnsw_level(const rvf_hnsw *h, uint32_t slot);
+/* Neighbours of `slot` at `layer` (unsorted, insertion/pruning order), *count set; NULL with
+ * *count 0 if the slot is absent or layer > its level. Valid until the next add/put/free. */
+const uint32_t *rvf_hnsw_neighbors(const rvf_hnsw *h, uint32_t slot, uint32_t layer,
+                                   uint32_t *count);
+
+/* Rebuild a graph decoded from a file: put every node, then set the entry point. lists[l] holds
+ * counts[l] neighbour slots for layers 0..level. Counts above the layer's capacity (M0 / M),
+ * self-links or slot UINT32_MAX -> INVALID_ARGUMENT; a present slot -> ALREADY_EXISTS.
+ * Neighbours need not be present yet; search skips links to absent slots. */
+rvf_status rvf_hnsw_put_node(rvf_hnsw *h, uint32_t slot, uint32_t level,
+                             const uint32_t *const *lists, const uint32_t *counts);
+/* NOT_FOUND if `slot` is absent; the entry's level is the slot's level. */
+rvf_status rvf_hnsw_set_entry(rvf_hnsw *h, uint32_t slot);
+
+#endif
