@@ -235,7 +235,7 @@ int main(int argc, char **argv)
     rvf_status_get(s, &info);
     uint64_t read_open = info.bytes_read;
     long long rc1 = proc_rchar();
-    rvf_query_params qp = {k, -1, NULL, 0};
+    rvf_query_params qp = {k, -1, NULL, 0, 0};
     uint32_t got = 0;
     double t1 = now_ms();
     if ((st = rvf_query(s, qs, dim, &qp, hits, &got)) != RVF_OK || got != k)

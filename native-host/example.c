@@ -32,7 +32,7 @@ int main(void)
         meta[i] = (rvf_value){.field_id = 0, .type = RVF_VALUE_U64, .v.u64 = 2018 + 2 * i};
     TRY(rvf_ingest(s, &vecs[0][0], ids, 4, meta, counts));
     const float q[4] = {0.4f, 0, 0, 0};
-    rvf_query_params p = {.k = 2, .metric = -1, .filter = f.bytes, .filter_len = f.len};
+    rvf_query_params p = {.k = 2, .metric = -1, .filter = f.bytes, .filter_len = f.len, 0};
     rvf_hit hits[2];
     uint32_t n = 0;
     TRY(rvf_query(s, q, 4, &p, hits, &n));

@@ -581,7 +581,8 @@ static const char help_query[] =
     "  -k, --k K        number of results (default 10)\n"
     "  --filter EXPR    only vectors whose metadata match EXPR (see rvf(1), FILTER SYNTAX)\n"
     "  --metric M       l2, ip or cosine instead of the store's metric\n"
-    "  --ef N           accepted for compatibility with HNSW tools; ignored: the search is exact\n"
+    "  --ef N           approximate search: HNSW with beam width N (graph built in memory on\n"
+    "                   first use; f32 stores); without it the search is exact\n"
     "  --field NAME=ID  bind a field name for --filter and the output (repeatable)\n"
     "  --json           JSON output\n"
     "  -q, --quiet      no notes on stderr\n"
@@ -1356,7 +1357,7 @@ static int cmd_query(int argc, char **argv)
         goto out;
     }
     rvf_query_params p = {(uint32_t)k, metric, filter_text ? filter.bytes : NULL,
-                          filter_text ? filter.len : 0};
+                          filter_text ? filter.len : 0, (uint32_t)ef};
     if (!use_stdin) {
         rc = run_query(s, q, dim, &p, hits, &fields, json, info.dimension);
         goto out;
@@ -1574,7 +1575,7 @@ static int cmd_delete(int argc, char **argv)
                 rc = fail("out of memory");
                 goto out;
             }
-            rvf_query_params p = {k, -1, filter.bytes, filter.len};
+            rvf_query_params p = {k, -1, filter.bytes, filter.len, 0};
             uint32_t n = 0;
             st = rvf_query(s, zero, info.dimension, &p, hits, &n);
             if (st != RVF_OK && st != RVF_ERR_K_TOO_LARGE) {

@@ -106,7 +106,7 @@ int main(int argc, char **argv)
         q[d] = centres[2][d] + 0.2f * unit();
     rvf_hit hits[5];
     uint32_t n = 0;
-    rvf_query_params p = {5, -1, NULL, 0};
+    rvf_query_params p = {5, -1, NULL, 0, 0};
     t0 = now_ms();
     CHECKED(rvf_query(s, q, DIM, &p, hits, &n));
     printf("  exact query over %d vectors: %.2f ms\n", N, now_ms() - t0);

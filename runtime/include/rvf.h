@@ -206,9 +206,13 @@ typedef struct rvf_query_params {
     int metric;            /* -1: the store's metric; else an rvf_metric */
     const uint8_t *filter; /* encoded filter expression or NULL */
     size_t filter_len;
+    uint32_t ef; /* 0: exact scan. > 0: approximate HNSW search with this beam width (f32 stores;
+                    the graph is built in memory on first use, M 16, ef_construction 200, and
+                    extended by later ingests; f16 stores scan exactly) */
 } rvf_query_params;
 
-/* Top-k nearest live vectors (exact scan), ascending distance, ties by ascending id. `out` has
+/* Top-k nearest live vectors (exact scan, or HNSW when params->ef > 0), ascending distance, ties
+ * by ascending id. `out` has
  * room for params->k hits; *n_out receives the count. Returns RVF_ERR_K_TOO_LARGE (with all
  * eligible hits written) when fewer than k are eligible and the store is not empty; k == 0 gives
  * 0 hits and OK. dim must equal the store's dimension (RVF_ERR_DIMENSION_MISMATCH). */

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "rvf_hnsw.h"
 #include "rvf_manifest.h"
 
 /* ---- errors with a detail line ---------------------------------------------------------- */
@@ -104,6 +105,8 @@ struct rvf_store {
     uint32_t *map; /* open addressing: slot + 1, 0 = empty */
     size_t map_cap;
     rvf_buf scratch; /* commit buffer kept between batches (no page faults per batch) */
+    rvf_hnsw *hnsw;  /* in-memory HNSW over slots 0..hnsw_n-1 (NULL until a query asks, ef > 0) */
+    size_t hnsw_n;
 };
 
 static size_t hash_id(uint64_t id, size_t mask)
@@ -239,6 +242,11 @@ static rvf_status table_upsert(rvf_store *s, uint64_t id, const uint8_t *row, si
             }
     } else {
         meta_clear(&s->meta[j]);
+        if (s->hnsw && (size_t)j < s->hnsw_n) { /* the graph placed the old vector: rebuild */
+            rvf_hnsw_free(s->hnsw);
+            s->hnsw = NULL;
+            s->hnsw_n = 0;
+        }
         if (s->dead[j]) {
             s->dead[j] = 0;
             s->ndead--;
@@ -252,6 +260,9 @@ static rvf_status table_upsert(rvf_store *s, uint64_t id, const uint8_t *row, si
 
 static void table_free(rvf_store *s)
 {
+    rvf_hnsw_free(s->hnsw);
+    s->hnsw = NULL;
+    s->hnsw_n = 0;
     for (size_t i = 0; i < s->n; i++)
         meta_clear(&s->meta[i]);
     rvf_free(s->ids);
@@ -1265,6 +1276,91 @@ static float slot_dist(const rvf_store *s, const rvfk_ops *ops, rvf_metric metri
     return ops->dist_f32_f16(metric, q, (const uint16_t *)(const void *)r, s->dim);
 }
 
+/* ---- HNSW (approximate search, params->ef > 0) ---------------------------------------------- */
+static const float *hnsw_row(void *ctx, uint32_t slot)
+{
+    const rvf_store *s = ctx;
+    /* f32 rows are host floats on little-endian hosts (rvf_ingest stores them in place) */
+    return (const float *)(const void *)(s->rows + (size_t)slot * s->row_bytes);
+}
+
+typedef struct hnsw_filter_ctx {
+    const rvf_store *s;
+    const uint8_t *filter;
+    size_t filter_len;
+} hnsw_filter_ctx;
+
+static bool hnsw_eligible(void *ctx, uint32_t slot)
+{
+    const hnsw_filter_ctx *c = ctx;
+    if (c->s->dead[slot])
+        return false;
+    bool match = true;
+    if (c->filter && rvf_filter_eval(c->filter, c->filter_len, c->s->meta[slot].fields,
+                                     c->s->meta[slot].n, &match) != RVF_OK)
+        return false;
+    return match;
+}
+
+/* The graph covers every slot (deleted ones are traversed, never returned); slots appended since
+ * the last query are inserted now, and a metric change rebuilds it. */
+static rvf_status index_ensure(rvf_store *s, rvf_metric metric)
+{
+    if (s->hnsw && rvf_hnsw_metric(s->hnsw) != metric) {
+        rvf_hnsw_free(s->hnsw);
+        s->hnsw = NULL;
+        s->hnsw_n = 0;
+    }
+    if (!s->hnsw) {
+        rvf_hnsw_source src = {hnsw_row, s, NULL, 0};
+        rvf_hnsw_params hp = {16, 32, 200, 0x5256465348ull}; /* fixed seed: reproducible graphs */
+        rvf_status st = rvf_hnsw_create(s->dim, metric, &hp, &src, &s->hnsw);
+        if (st != RVF_OK)
+            return st;
+    }
+    for (; s->hnsw_n < s->n; s->hnsw_n++) {
+        rvf_status st = rvf_hnsw_add(s->hnsw, (uint32_t)s->hnsw_n);
+        if (st != RVF_OK)
+            return st;
+    }
+    return RVF_OK;
+}
+
+static rvf_status query_hnsw(rvf_store *s, const float *query, rvf_metric metric,
+                             const rvf_query_params *p, rvf_hit *out, uint32_t *n_out)
+{
+    rvf_status st = index_ensure(s, metric);
+    if (st != RVF_OK)
+        return fail(st, "building the HNSW index: %s", rvf_strerror(st));
+    uint32_t *slots = rvf_malloc((size_t)p->k * sizeof *slots);
+    float *dists = rvf_malloc((size_t)p->k * sizeof *dists);
+    uint32_t got = 0;
+    hnsw_filter_ctx fc = {s, p->filter, p->filter_len};
+    if (!slots || !dists)
+        st = RVF_ERR_OUT_OF_MEMORY;
+    else
+        st = rvf_hnsw_search(s->hnsw, query, p->k, p->ef, hnsw_eligible, &fc, slots, dists, &got);
+    for (uint32_t i = 0; st == RVF_OK && i < got; i++) {
+        /* ties by id, as the exact scan orders them (the graph orders by slot) */
+        rvf_hit h = {s->ids[slots[i]], dists[i]};
+        uint32_t j = i;
+        while (j > 0 && (out[j - 1].distance > h.distance ||
+                         (out[j - 1].distance == h.distance && out[j - 1].id > h.id))) {
+            out[j] = out[j - 1];
+            j--;
+        }
+        out[j] = h;
+    }
+    rvf_free(slots);
+    rvf_free(dists);
+    if (st != RVF_OK)
+        return st;
+    *n_out = got;
+    if (got < p->k && s->n - s->ndead > 0)
+        return fail(RVF_ERR_K_TOO_LARGE, "%u of k=%u results from the index", got, p->k);
+    return RVF_OK;
+}
+
 rvf_status rvf_query(rvf_store *s, const float *query, uint32_t dim, const rvf_query_params *p,
                      rvf_hit *out, uint32_t *n_out)
 {
@@ -1293,6 +1389,8 @@ rvf_status rvf_query(rvf_store *s, const float *query, uint32_t dim, const rvf_q
     for (uint32_t d = 0; d < dim; d++)
         if (!isfinite(query[d]))
             return fail(RVF_ERR_INVALID_ARGUMENT, "the query has a NaN or infinite value");
+    if (p->ef && s->dtype == RVF_DTYPE_F32)
+        return query_hnsw(s, query, (rvf_metric)metric, p, out, n_out);
     rvfk_hit *heap = rvf_malloc((size_t)p->k * sizeof *heap);
     if (!heap)
         return RVF_ERR_OUT_OF_MEMORY;

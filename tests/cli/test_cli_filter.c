@@ -326,7 +326,7 @@ static unsigned match_set(const char *text)
     float q[2] = {0, 0};
     rvf_hit hits[NV];
     uint32_t n = 0;
-    rvf_query_params p = {NV, -1, f.bytes, f.len};
+    rvf_query_params p = {NV, -1, f.bytes, f.len, 0};
     rvf_status st = rvf_query(g_store, q, 2, &p, hits, &n);
     if (st != RVF_OK && st != RVF_ERR_K_TOO_LARGE)
         RVF_FAIL_AT("query \"%s\": %s", text, rvf_strerror(st));

@@ -87,7 +87,7 @@ static inline uint64_t state_digest(rvf_store *s)
     float *q = calloc(st.dimension, sizeof *q);
     rvf_hit *hits = malloc(st.live_vectors * sizeof *hits);
     uint32_t n = 0;
-    rvf_query_params p = {(uint32_t)st.live_vectors, -1, NULL, 0};
+    rvf_query_params p = {(uint32_t)st.live_vectors, -1, NULL, 0, 0};
     rvf_query(s, q, st.dimension, &p, hits, &n);
     qsort(hits, n, sizeof *hits, cmp_hit_id);
     float *v = malloc(st.dimension * sizeof *v);

@@ -80,7 +80,7 @@ static void check_file(const char *path)
         const float *q = l.rows + qi * l.dim;
         uint32_t k = 10, n = 0;
         rvf_hit hits[10];
-        rvf_query_params p = {k, -1, NULL, 0};
+        rvf_query_params p = {k, -1, NULL, 0, 0};
         rvf_status qs = rvf_query(s, q, l.dim, &p, hits, &n);
         CHECK(qs == RVF_OK || qs == RVF_ERR_K_TOO_LARGE);
         CHECK_EQ_INT(n, live < k ? live : k);
@@ -125,7 +125,7 @@ static void check_file(const char *path)
         if (l.n) {
             rvf_hit h1[10], h2[10];
             uint32_t n1 = 0, n2 = 0;
-            rvf_query_params p = {10, -1, NULL, 0};
+            rvf_query_params p = {10, -1, NULL, 0, 0};
             rvf_query(s, l.rows, l.dim, &p, h1, &n1);
             rvf_query(c, l.rows, l.dim, &p, h2, &n2);
             CHECK_EQ_INT(n1, n2);

@@ -203,7 +203,7 @@ static void test_random_mutations(void)
         float q[DIM] = {0.5f, -0.5f, 0.25f, 0};
         rvf_hit h[8];
         uint32_t n;
-        rvf_query_params p = {8, -1, NULL, 0};
+        rvf_query_params p = {8, -1, NULL, 0, 0};
         rvf_query(s, q, DIM, &p, h, &n);
         p.filter = f.bytes;
         p.filter_len = f.len;

@@ -219,7 +219,7 @@ static void test_invalid(void)
             float q[2] = {0, 0};
             rvf_hit h[1];
             uint32_t n;
-            rvf_query_params p = {1, -1, NULL, 0};
+            rvf_query_params p = {1, -1, NULL, 0, 0};
             st = rvf_query(s, q, 2, &p, h, &n);
         }
         if (st != cases[i].want)

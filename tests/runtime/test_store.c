@@ -45,7 +45,7 @@ static void test_create_ingest_query_reopen(void)
         gen(&r, q, DIM);
         rvf_hit hits[10];
         uint32_t n = 0;
-        rvf_query_params p = {10, -1, NULL, 0};
+        rvf_query_params p = {10, -1, NULL, 0, 0};
         CHECK_EQ_INT(rvf_query(s, q, DIM, &p, hits, &n), RVF_OK);
         CHECK_EQ_INT(n, 10);
         /* brute force check */
@@ -140,7 +140,7 @@ static void test_bad_input(void)
     /* queries */
     rvf_hit hits[8];
     uint32_t n = 99;
-    rvf_query_params p = {0, -1, NULL, 0};
+    rvf_query_params p = {0, -1, NULL, 0, 0};
     CHECK_EQ_INT(rvf_query(s, v, DIM, &p, hits, &n), RVF_OK); /* k = 0 */
     CHECK_EQ_INT(n, 0);
     p.k = 8;
@@ -265,7 +265,7 @@ static void test_delete_and_filters(void)
     float q[4] = {0, 0, 0, 0};
     rvf_hit hits[N];
     uint32_t n = 0;
-    rvf_query_params p = {N, -1, flt.bytes, flt.len};
+    rvf_query_params p = {N, -1, flt.bytes, flt.len, 0};
     rvf_status qs = rvf_query(s, q, 4, &p, hits, &n);
     CHECK_EQ_INT(qs, RVF_ERR_K_TOO_LARGE);
     int expect = 0;
@@ -471,7 +471,7 @@ static void test_cold_open_reads_root_and_level1(void)
     gen(&r, q, 32);
     rvf_hit h1[5], h2[5];
     uint32_t n1, n2;
-    rvf_query_params p = {5, -1, NULL, 0};
+    rvf_query_params p = {5, -1, NULL, 0, 0};
     CHECK_EQ_INT(rvf_query(r2, q, 32, &p, h1, &n1), RVF_OK);
     CHECK_EQ_INT(rvf_query(s, q, 32, &p, h2, &n2), RVF_OK);
     CHECK_EQ_INT(n1, n2);
@@ -597,7 +597,7 @@ static void test_export_reference(void)
     gen(&g, q, 6);
     rvf_hit h1[10], h2[10];
     uint32_t n1 = 0, n2 = 0;
-    rvf_query_params p = {10, -1, NULL, 0};
+    rvf_query_params p = {10, -1, NULL, 0, 0};
     CHECK_EQ_INT(rvf_query(s, q, 6, &p, h1, &n1), RVF_OK);
     CHECK_EQ_INT(rvf_query(r, q, 6, &p, h2, &n2), RVF_OK);
     CHECK_EQ_INT(n1, n2);
@@ -723,6 +723,87 @@ static void test_inspection_calls(void)
     rvf_close(s);
 }
 
+/* params->ef > 0: HNSW in memory, extended by ingests, rebuilt after upserts; deleted and
+ * filtered-out vectors never returned. */
+static void test_hnsw_queries(void)
+{
+    enum { N = 3000, D = 32, Q = 100 };
+    rvf_options o = rvf_options_default(D);
+    o.no_witness = 1;
+    rvf_store *s = NULL;
+    CHECK_EQ_INT(rvf_create_memory(&o, &s), RVF_OK);
+    static float v[N * D];
+    static uint64_t ids[N];
+    static rvf_value meta[N];
+    static uint32_t cnt[N];
+    rvf_test_rng r = {31};
+    float centre[30][D];
+    for (int c = 0; c < 30; c++)
+        gen(&r, centre[c], D);
+    for (int i = 0; i < N; i++) {
+        for (int d = 0; d < D; d++)
+            v[i * D + d] = centre[i % 30][d] + 0.3f * rvf_test_unit(&r);
+        ids[i] = (uint64_t)i;
+        meta[i] = (rvf_value){1, RVF_VALUE_U64, {.u64 = (uint64_t)(i % 2)}};
+        cnt[i] = 1;
+    }
+    CHECK_EQ_INT(rvf_ingest(s, v, ids, N / 2, meta, cnt), RVF_OK);
+    float q[D];
+    rvf_hit ex[10], ap[10];
+    uint32_t ne, na;
+    rvf_query_params pe = {10, -1, NULL, 0, 0}, pa = {10, -1, NULL, 0, 64};
+    /* first query builds over half the data; the second half arrives afterwards */
+    gen(&r, q, D);
+    CHECK_EQ_INT(rvf_query(s, q, D, &pa, ap, &na), RVF_OK);
+    CHECK_EQ_INT(rvf_ingest(s, v + (N / 2) * D, ids + N / 2, N - N / 2, meta + N / 2, cnt + N / 2),
+                 RVF_OK);
+    uint64_t del[100];
+    for (int i = 0; i < 100; i++)
+        del[i] = (uint64_t)i * 7;
+    CHECK_EQ_INT(rvf_delete(s, del, 100, NULL), RVF_OK);
+    int hit = 0, total = 0;
+    for (int t = 0; t < Q; t++) {
+        for (int d = 0; d < D; d++)
+            q[d] = centre[t % 30][d] + 0.3f * rvf_test_unit(&r);
+        CHECK_EQ_INT(rvf_query(s, q, D, &pe, ex, &ne), RVF_OK);
+        CHECK_EQ_INT(rvf_query(s, q, D, &pa, ap, &na), RVF_OK);
+        CHECK_EQ_INT(na, 10);
+        for (uint32_t i = 0; i < na; i++) {
+            CHECK(ap[i].id % 7 != 0 || ap[i].id >= 700); /* deleted ids never come back */
+            for (uint32_t j = 0; j < ne; j++)
+                hit += ap[i].id == ex[j].id;
+            if (i)
+                CHECK(ap[i - 1].distance <= ap[i].distance);
+        }
+        total += 10;
+    }
+    double recall = (double)hit / total;
+    printf("  HNSW recall@10 at ef 64 over 3000 x 32 (half ingested after the build): %.3f\n",
+           recall);
+    CHECK(recall >= 0.95);
+    /* a filter: only odd ids */
+    rvf_filter f;
+    rvf_filter_init(&f);
+    rvf_value one = {0, RVF_VALUE_U64, {.u64 = 1}};
+    rvf_filter_cmp(&f, 1, RVF_FILTER_EQ, &one);
+    CHECK_EQ_INT(rvf_filter_finish(&f), RVF_OK);
+    pa.filter = f.bytes;
+    pa.filter_len = f.len;
+    CHECK_EQ_INT(rvf_query(s, q, D, &pa, ap, &na), RVF_OK);
+    for (uint32_t i = 0; i < na; i++)
+        CHECK(ap[i].id % 2 == 1);
+    pa.filter = NULL;
+    pa.filter_len = 0;
+    /* an upsert moves a vector: the index follows (rebuilt) */
+    uint64_t moved = 1001;
+    CHECK_EQ_INT(rvf_ingest(s, q, &moved, 1, NULL, NULL), RVF_OK);
+    CHECK_EQ_INT(rvf_query(s, q, D, &pa, ap, &na), RVF_OK);
+    CHECK_EQ_U64(ap[0].id, moved);
+    CHECK_EQ_BITS(ap[0].distance, 0.0f);
+    rvf_filter_free(&f);
+    rvf_close(s);
+}
+
 static void test_derive(void)
 {
     const char *pp = tmp_path("parent.rvf"), *cp = tmp_path("child.rvf");
@@ -786,6 +867,7 @@ int main(void)
     RVF_TEST_RUN(test_reader_snapshots);
     RVF_TEST_RUN(test_export_reference);
     RVF_TEST_RUN(test_inspection_calls);
+    RVF_TEST_RUN(test_hnsw_queries);
     RVF_TEST_RUN(test_derive);
     RVF_TEST_RUN(test_segments_listing);
     return rvf_test_finish();
