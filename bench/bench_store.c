@@ -132,7 +132,7 @@ static int check_exact(const float *data, size_t n, uint32_t dim, const float *q
 int main(int argc, char **argv)
 {
     size_t n = 100000, batch = 1000, nq = 1000;
-    uint32_t dim = 128, k = 10;
+    uint32_t dim = 128, k = 10, ef = 0;
     int json = 0, keep = 0;
     const char *dir = NULL, *ids_out = NULL;
     for (int i = 1; i < argc; i++) {
@@ -151,6 +151,8 @@ int main(int argc, char **argv)
             batch = strtoull(v, NULL, 10);
         else if (v && !strcmp(a, "--queries") && ++i)
             nq = strtoull(v, NULL, 10);
+        else if (v && !strcmp(a, "--ef") && ++i)
+            ef = (uint32_t)strtoul(v, NULL, 10);
         else if (v && !strcmp(a, "--k") && ++i)
             k = (uint32_t)strtoul(v, NULL, 10);
         else if (v && !strcmp(a, "--dir") && ++i)
@@ -159,7 +161,7 @@ int main(int argc, char **argv)
             ids_out = v;
         else {
             fprintf(stderr, "usage: bench_store [--n N] [--dim D] [--batch B] [--queries Q] "
-                            "[--k K] [--dir DIR] [--json] [--ids-out FILE] [--keep] | "
+                            "[--k K] [--ef EF] [--dir DIR] [--json] [--ids-out FILE] [--keep] | "
                             "--evict FILE\n");
             return 2;
         }
@@ -257,6 +259,27 @@ int main(int argc, char **argv)
         for (uint32_t j = 0; j < k; j++)
             out_ids[q * k + j] = hits[j].id;
     }
+    /* --ef: the same queries through the in-memory HNSW (built by the first of them) */
+    double hnsw_build_ms = 0, hnsw_total = 0, hnsw_recall = 0;
+    if (ef) {
+        rvf_query_params hp = {k, -1, NULL, 0, ef};
+        double a = now_ms();
+        if ((st = rvf_query(s, qs, dim, &hp, hits, &got)) != RVF_OK)
+            return die("hnsw build", st);
+        hnsw_build_ms = now_ms() - a;
+        size_t found = 0;
+        for (size_t q = 0; q < nq; q++) {
+            a = now_ms();
+            st = rvf_query(s, qs + q * dim, dim, &hp, hits, &got);
+            hnsw_total += now_ms() - a;
+            if (st != RVF_OK && st != RVF_ERR_K_TOO_LARGE)
+                return die("hnsw query", st);
+            for (uint32_t j = 0; j < got; j++)
+                for (uint32_t e = 0; e < k; e++)
+                    found += hits[j].id == out_ids[q * k + e];
+        }
+        hnsw_recall = (double)found / (double)(nq * k);
+    }
     rvf_close(s);
     qsort(lat, nq, sizeof *lat, cmp_double);
     double mean = total / (double)nq, p50 = pct(lat, nq, 0.5), p95 = pct(lat, nq, 0.95),
@@ -327,5 +350,11 @@ int main(int argc, char **argv)
            100.0 * (double)root_l1 / (double)fsize);
     printf("  query k=%u, %zu q  mean %.3f  p50 %.3f  p95 %.3f  p99 %.3f ms, %.0f QPS\n", k, nq,
            mean, p50, p95, p99, qps);
+    if (ef)
+        printf(
+            "  HNSW ef=%u         build %.0f ms (in memory, first query), mean %.3f ms, %.0f QPS, "
+            "recall@%u %.3f vs exact\n",
+            ef, hnsw_build_ms, hnsw_total / (double)nq, 1e3 * (double)nq / hnsw_total, k,
+            hnsw_recall);
     return exact_ok ? 0 : 1;
 }
