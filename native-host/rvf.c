@@ -58,6 +58,24 @@ static int usage(const char *fmt, ...)
     return RC_USAGE;
 }
 
+/* The one positional argument PATH of most commands: a second one is a usage error. */
+static int take_path(const char **path, const char *val)
+{
+    if (*path)
+        return usage("unexpected argument '%s'", val);
+    *path = val;
+    return RC_OK;
+}
+
+/* --filter text to the format's encoding; a syntax error is a usage error (exit 2). */
+static int compile_filter(const char *text, const cli_field_map *fields, rvf_filter *f)
+{
+    char err[512];
+    if (cli_filter_compile(text, fields, f, err, sizeof err) != 0)
+        return usage("%s", err);
+    return RC_OK;
+}
+
 /* "rvf: CMD: <strerror> (<detail>)"; the path stands in for an empty detail. */
 static int store_fail(rvf_status st, const char *path)
 {
@@ -759,9 +777,8 @@ static int cmd_create(int argc, char **argv)
         if (r == RC_USAGE)
             return RC_USAGE;
         if (r == 0) {
-            if (path)
-                return usage("unexpected argument '%s'", val);
-            path = val;
+            if ((rc = take_path(&path, val)))
+                return rc;
             continue;
         }
         switch (id) {
@@ -1249,11 +1266,8 @@ static int cmd_query(int argc, char **argv)
             goto out;
         }
         if (r == 0) {
-            if (path) {
-                rc = usage("unexpected argument '%s'", val);
+            if ((rc = take_path(&path, val)))
                 goto out;
-            }
-            path = val;
             continue;
         }
         switch (id) {
@@ -1321,13 +1335,9 @@ static int cmd_query(int argc, char **argv)
         rc = usage("--row goes with --from FILE");
         goto out;
     }
+    if (filter_text && (rc = compile_filter(filter_text, &fields, &filter)))
+        goto out;
     char err[512];
-    if (filter_text) {
-        if (cli_filter_compile(filter_text, &fields, &filter, err, sizeof err) != 0) {
-            rc = usage("%s", err);
-            goto out;
-        }
-    }
     q = malloc(MAX_DIM * sizeof *q);
     hits = malloc((size_t)k * sizeof *hits);
     if (!q || !hits) {
@@ -1495,11 +1505,8 @@ static int cmd_delete(int argc, char **argv)
             goto out;
         }
         if (r == 0) {
-            if (path) {
-                rc = usage("unexpected argument '%s'", val);
+            if ((rc = take_path(&path, val)))
                 goto out;
-            }
-            path = val;
             continue;
         }
         switch (id) {
@@ -1540,11 +1547,8 @@ static int cmd_delete(int argc, char **argv)
                             : "missing --ids LIST or --filter EXPR");
         goto out;
     }
-    char err[512];
-    if (filter_text && cli_filter_compile(filter_text, &fields, &filter, err, sizeof err) != 0) {
-        rc = usage("%s", err);
+    if (filter_text && (rc = compile_filter(filter_text, &fields, &filter)))
         goto out;
-    }
     if (ids_text && (rc = parse_ids(ids_text, &ids)))
         goto out;
     uint64_t deleted = 0;

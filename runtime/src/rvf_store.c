@@ -775,8 +775,10 @@ static rvf_status first_manifest(const rvf_store *s, rvf_manifest *m)
     return m->dir ? RVF_OK : RVF_ERR_OUT_OF_MEMORY;
 }
 
-/* The first manifest of a new store (epoch 0, empty). */
-static rvf_status store_init_file(rvf_store *s)
+/* The first commit of a new store (epoch 0, empty): a PROVENANCE witness, or for a child of
+ * `parent` the lineage fields in the root and a DERIVATION witness (always written). */
+static rvf_status store_init_file(rvf_store *s, const rvf_store *parent, uint8_t derivation_type,
+                                  const char *description)
 {
     rvf_manifest m;
     if (first_manifest(s, &m) != RVF_OK)
@@ -786,14 +788,29 @@ static rvf_status store_init_file(rvf_store *s)
     s->loaded = true;
     rvf_buf data;
     rvf_buf_init(&data);
-    witness_emit(s, &data, s->end, &s->next_seg_id, &m, RVF_WITNESS_PROVENANCE, "create:epoch=0");
-    m.epoch = 0;
+    if (!parent) {
+        witness_emit(s, &data, s->end, &s->next_seg_id, &m, RVF_WITNESS_PROVENANCE,
+                     "create:epoch=0");
+    } else {
+        memcpy(m.parent_id, parent->man.file_id, 16);
+        rvf_shake256(parent->man.root, RVF_ROOT_SIZE, m.parent_hash, 32);
+        m.lineage_depth = parent->man.lineage_depth + 1;
+        uint8_t rec[RVF_LINEAGE_RECORD_SIZE], h[32];
+        rvf_lineage_record(rec, m.file_id, m.parent_id, m.parent_hash, derivation_type, 0,
+                           m.created_ns, description ? description : "");
+        rvf_shake256(rec, sizeof rec, h, 32);
+        char act[160];
+        int k = snprintf(act, sizeof act, "derive:type=%u,lineage=", derivation_type);
+        for (int i = 0; i < 32 && k < (int)sizeof act - 3; i++)
+            k += snprintf(act + k, sizeof act - (size_t)k, "%02x", h[i]);
+        witness_emit(s, &data, s->end, &s->next_seg_id, &m, RVF_WITNESS_DERIVATION, act);
+    }
     rvf_status st = rvf_buf_status(&data);
     if (st == RVF_OK)
         st = store_commit(s, &data, &m);
-    rvf_buf_free(&data);
-    if (st != RVF_OK)
+    if (st != RVF_OK) /* on success the store owns m */
         rvf_manifest_free(&m);
+    rvf_buf_free(&data);
     return st;
 }
 
@@ -838,17 +855,15 @@ static rvf_status publish_new_file(rvf_store *s, const char *path, const char *t
     return st;
 }
 
-rvf_status rvf_create(const char *path, const rvf_options *opt, rvf_store **out)
+/* A new file at path, locked, published whole (begin_new_file / publish_new_file). */
+static rvf_status create_store(const char *path, const rvf_options *opt, const rvf_store *parent,
+                               uint8_t derivation_type, const char *description, rvf_store **out)
 {
-    *out = NULL;
-    g_detail[0] = 0;
-    rvf_status st = check_options(opt);
-    if (st != RVF_OK)
-        return st;
     rvf_store *s = store_new();
     if (!s)
         return RVF_ERR_OUT_OF_MEMORY;
     apply_options(s, opt);
+    rvf_status st = RVF_OK;
     s->path = str_dup(path, NULL);
     if (!s->path)
         st = RVF_ERR_OUT_OF_MEMORY;
@@ -858,7 +873,7 @@ rvf_status rvf_create(const char *path, const rvf_options *opt, rvf_store **out)
     if (st == RVF_OK)
         st = begin_new_file(s, path, &tmp);
     if (st == RVF_OK)
-        st = store_init_file(s);
+        st = store_init_file(s, parent, derivation_type, description);
     if (st == RVF_OK)
         st = publish_new_file(s, path, tmp);
     if (st != RVF_OK && tmp)
@@ -870,6 +885,14 @@ rvf_status rvf_create(const char *path, const rvf_options *opt, rvf_store **out)
     }
     *out = s;
     return RVF_OK;
+}
+
+rvf_status rvf_create(const char *path, const rvf_options *opt, rvf_store **out)
+{
+    *out = NULL;
+    g_detail[0] = 0;
+    rvf_status st = check_options(opt);
+    return st != RVF_OK ? st : create_store(path, opt, NULL, 0, NULL, out);
 }
 
 static rvf_status open_path(const char *path, bool write, int64_t at_epoch, rvf_store **out)
@@ -1003,7 +1026,7 @@ rvf_status rvf_create_memory(const rvf_options *opt, rvf_store **out)
     s->memory = true;
     st = rvf_io_memory(NULL, 0, &s->io);
     if (st == RVF_OK)
-        st = store_init_file(s);
+        st = store_init_file(s, NULL, 0, NULL);
     if (st != RVF_OK) {
         store_free(s);
         return st;
@@ -2130,63 +2153,7 @@ rvf_status rvf_derive(rvf_store *parent, const char *child_path, uint8_t derivat
     o.checksum_algo = parent->algo;
     o.no_sync = parent->no_sync;
     o.block_vectors = parent->block_vectors;
-    rvf_store *c = store_new();
-    if (!c)
-        return RVF_ERR_OUT_OF_MEMORY;
-    apply_options(c, &o);
-    rvf_status st = RVF_OK;
-    c->path = str_dup(child_path, NULL);
-    if (!c->path)
-        st = RVF_ERR_OUT_OF_MEMORY;
-    if (st == RVF_OK && (st = rvf_lock_acquire(child_path, &c->lock)) != RVF_OK)
-        st = fail(st, "%s.lock is held", child_path);
-    char *tmp = NULL;
-    if (st == RVF_OK)
-        st = begin_new_file(c, child_path, &tmp);
-    if (st != RVF_OK) {
-        if (tmp)
-            unlink(tmp);
-        rvf_free(tmp);
-        store_free(c);
-        return st;
-    }
-    rvf_manifest m;
-    st = first_manifest(c, &m);
-    memcpy(m.parent_id, parent->man.file_id, 16);
-    rvf_shake256(parent->man.root, RVF_ROOT_SIZE, m.parent_hash, 32);
-    m.lineage_depth = parent->man.lineage_depth + 1;
-    c->next_seg_id = 1;
-    c->loaded = true;
-    rvf_buf data;
-    rvf_buf_init(&data);
-    if (st == RVF_OK) {
-        uint8_t rec[RVF_LINEAGE_RECORD_SIZE], h[32];
-        rvf_lineage_record(rec, m.file_id, m.parent_id, m.parent_hash, derivation_type, 0,
-                           m.created_ns, description ? description : "");
-        rvf_shake256(rec, sizeof rec, h, 32);
-        char act[160];
-        int k = snprintf(act, sizeof act, "derive:type=%u,lineage=", derivation_type);
-        for (int i = 0; i < 32 && k < (int)sizeof act - 3; i++)
-            k += snprintf(act + k, sizeof act - (size_t)k, "%02x", h[i]);
-        witness_emit(c, &data, c->end, &c->next_seg_id, &m, RVF_WITNESS_DERIVATION, act);
-        st = rvf_buf_status(&data);
-    }
-    if (st == RVF_OK)
-        st = store_commit(c, &data, &m);
-    else
-        rvf_manifest_free(&m);
-    rvf_buf_free(&data);
-    if (st == RVF_OK)
-        st = publish_new_file(c, child_path, tmp);
-    if (st != RVF_OK && tmp)
-        unlink(tmp);
-    rvf_free(tmp);
-    if (st != RVF_OK) {
-        store_free(c);
-        return st;
-    }
-    *child = c;
-    return RVF_OK;
+    return create_store(child_path, &o, parent, derivation_type, description, child);
 }
 
 rvf_status rvf_export_reference(rvf_store *s, const char *path)
