@@ -206,9 +206,12 @@ typedef struct rvf_query_params {
     int metric;            /* -1: the store's metric; else an rvf_metric */
     const uint8_t *filter; /* encoded filter expression or NULL */
     size_t filter_len;
-    uint32_t ef; /* 0: exact scan. > 0: approximate HNSW search with this beam width (f32 stores;
-                    the graph is built in memory on first use, M 16, ef_construction 200, and
-                    extended by later ingests; f16 stores scan exactly) */
+    uint32_t ef; /* 0: exact scan. > 0: approximate HNSW search with this beam width (f32 stores).
+                    The graph comes from the file's INDEX_SEGs (rvf_build_index) when they match
+                    the query's metric, else it is built in memory on first use (M 16,
+                    ef_construction 200); vectors ingested since are added on first use, and
+                    vectors replaced since the graph placed them are scanned exactly. f16 stores
+                    scan exactly. */
 } rvf_query_params;
 
 /* Top-k nearest live vectors (exact scan, or HNSW when params->ef > 0), ascending distance, ties
@@ -228,6 +231,25 @@ rvf_status rvf_delete_by_filter(rvf_store *s, const uint8_t *filter, size_t filt
  * rename); a crash at any point leaves the old or the new file. Unknown segments are copied
  * byte for byte. */
 rvf_status rvf_compact(rvf_store *s);
+
+/* Build or extend the HNSW index and make it durable as INDEX_SEGs (RVF-BRIEF §5.2, §6.3). The
+ * first build writes the whole graph as one SEALED segment; later builds insert the vectors
+ * ingested since and append a delta segment holding only the nodes whose lists changed; `full`
+ * (or a change of M, ef_construction or metric, or vectors replaced since the graph placed them)
+ * rebuilds and writes one SEALED segment that replaces the earlier ones. Nothing new to index:
+ * nothing is written. Compaction carries the index over (renumbered, deleted nodes removed).
+ * f32 stores only (RVF_ERR_INVALID_ARGUMENT for f16); writable stores only. */
+typedef struct rvf_index_options {
+    uint32_t m;               /* links per node above layer 0 (layer 0: 2m); 0 -> 16 */
+    uint32_t ef_construction; /* 0 -> 200 */
+    int metric;               /* -1 or the store's metric: the graph's distance */
+    uint8_t full;             /* 1: rebuild and write one sealed segment */
+    /* called every 1024 inserted vectors and at the end; may be NULL */
+    void (*progress)(void *ctx, uint64_t done, uint64_t total);
+    void *progress_ctx;
+} rvf_index_options;
+rvf_index_options rvf_index_options_default(void);
+rvf_status rvf_build_index(rvf_store *s, const rvf_index_options *opt);
 
 /* Metadata of one live vector: *fields points to *n values owned by the store (see above). */
 rvf_status rvf_get_metadata(rvf_store *s, uint64_t id, const rvf_value **fields, uint32_t *n);
@@ -255,6 +277,9 @@ typedef struct rvf_status_info {
     uint8_t file_id[16];
     uint8_t parent_id[16];
     uint32_t lineage_depth;
+    uint32_t index_segments;  /* INDEX_SEGs in the current manifest */
+    uint64_t indexed_vectors; /* vectors the persisted index covers (known once it is loaded) */
+    uint64_t stale_vectors;   /* vectors replaced after the graph placed them (scanned exactly) */
 } rvf_status_info;
 rvf_status rvf_status_get(rvf_store *s, rvf_status_info *out);
 

@@ -54,6 +54,9 @@ typedef bool (*rvf_hnsw_filter_fn)(void *ctx, uint32_t slot);
 rvf_status rvf_hnsw_create(uint32_t dim, rvf_metric metric, const rvf_hnsw_params *params,
                            const rvf_hnsw_source *src, rvf_hnsw **out);
 void rvf_hnsw_free(rvf_hnsw *h); /* NULL is fine */
+/* Point the index at another source for the same rows (e.g. after the owner's table moved).
+ * INVALID_ARGUMENT for a source with neither get nor base, or a stride below dim. */
+rvf_status rvf_hnsw_set_source(rvf_hnsw *h, const rvf_hnsw_source *src);
 
 /* Insert the row of `slot` (any order; slots need not be dense). ALREADY_EXISTS if the slot is
  * present, INVALID_ARGUMENT for slot UINT32_MAX. OUT_OF_MEMORY leaves the index usable: the slot
@@ -92,5 +95,22 @@ rvf_status rvf_hnsw_put_node(rvf_hnsw *h, uint32_t slot, uint32_t level,
                              const uint32_t *const *lists, const uint32_t *counts);
 /* NOT_FOUND if `slot` is absent; the entry's level is the slot's level. */
 rvf_status rvf_hnsw_set_entry(rvf_hnsw *h, uint32_t slot);
+/* put_node for an absent slot; for a present one, replace its lists (the level must match, else
+ * INVALID_ARGUMENT). Applies a later INDEX_SEG's entries over an earlier one's. */
+rvf_status rvf_hnsw_set_node(rvf_hnsw *h, uint32_t slot, uint32_t level,
+                             const uint32_t *const *lists, const uint32_t *counts);
+
+/* ---- change tracking, for INDEX_SEGs that carry only what changed (§6.3) -------------------- */
+/* A node is dirty from the moment it is added, put or given new links (an insert also rewrites
+ * the lists of the neighbours it links back to) until rvf_hnsw_clear_dirty. */
+bool rvf_hnsw_is_dirty(const rvf_hnsw *h, uint32_t slot);
+void rvf_hnsw_clear_dirty(rvf_hnsw *h);
+
+/* A new graph over renumbered rows (compaction): old slot j becomes map[j], or is dropped when
+ * map[j] is UINT32_MAX or j >= n_map. Links to dropped nodes are removed; a node left with no
+ * bottom-layer link is inserted again; the entry point moves to a top-layer node if it was
+ * dropped. Every node of the result is dirty. `src` holds the renumbered rows. */
+rvf_status rvf_hnsw_remap(const rvf_hnsw *h, const uint32_t *map, uint32_t n_map,
+                          const rvf_hnsw_source *src, rvf_hnsw **out);
 
 #endif

@@ -133,7 +133,42 @@ static uint32_t *scratch_new(const ihdr *H)
     return rvf_malloc((layer_base(H, MAX_LAYERS) + MAX_LAYERS) * sizeof(uint32_t));
 }
 
-rvf_status rvf_indexseg_decode(const uint8_t *p, size_t len, uint32_t dim,
+/* Put every entry of the payload into h (set_node: absent slots are added, present ones get the
+ * stored lists). Reports the highest layer count seen and the lowest slot that has it. */
+static rvf_status apply_entries(const ihdr *H, rvf_hnsw *h, uint32_t *top, uint32_t *derived,
+                                uint32_t *present)
+{
+    uint32_t *ids = scratch_new(H);
+    if (!ids)
+        return RVF_ERR_OUT_OF_MEMORY;
+    uint32_t *counts = ids + layer_base(H, MAX_LAYERS);
+    const uint32_t *lists[MAX_LAYERS];
+    for (uint32_t l = 0; l < MAX_LAYERS; l++)
+        lists[l] = ids + layer_base(H, l);
+    rvf_status st = RVF_OK;
+    size_t pos = 0;
+    for (uint64_t i = 0; i < H->node_count && st == RVF_OK; i++) {
+        if (i % H->interval == 0 && rvfk_ld_u32(H->restarts + 4 * (i / H->interval)) != pos) {
+            st = RVF_ERR_INVALID_MANIFEST;
+            break;
+        }
+        uint32_t nl;
+        if ((st = entry_read(H, &pos, i, ids, counts, &nl)) != RVF_OK || nl == 0)
+            continue;
+        uint32_t slot = (uint32_t)(H->base + i);
+        if (!(*present)++ || nl - 1 > *top) {
+            *top = nl - 1;
+            *derived = slot;
+        }
+        st = rvf_hnsw_set_node(h, slot, nl - 1, lists, counts);
+        if (st == RVF_ERR_INVALID_ARGUMENT) /* a level that contradicts the graph's */
+            st = RVF_ERR_INVALID_MANIFEST;
+    }
+    rvf_free(ids);
+    return st;
+}
+
+rvf_status rvf_indexseg_decode(const uint8_t *p, size_t len, uint32_t dim, uint64_t slot_limit,
                                const rvf_hnsw_source *src, rvf_hnsw **out)
 {
     if (!out)
@@ -143,37 +178,14 @@ rvf_status rvf_indexseg_decode(const uint8_t *p, size_t len, uint32_t dim,
     rvf_status st = parse_header(p, len, &H);
     if (st != RVF_OK)
         return st;
+    if (H.base > slot_limit || H.node_count > slot_limit - H.base)
+        return RVF_ERR_INVALID_MANIFEST;
     rvf_hnsw_params params = {.m = H.m, .m0 = H.m0, .ef_construction = H.ef, .seed = H.seed};
     rvf_hnsw *h = NULL;
     if ((st = rvf_hnsw_create(dim, H.metric, &params, src, &h)) != RVF_OK)
         return st;
-    uint32_t *ids = scratch_new(&H);
-    if (!ids) {
-        rvf_hnsw_free(h);
-        return RVF_ERR_OUT_OF_MEMORY;
-    }
-    uint32_t *counts = ids + layer_base(&H, MAX_LAYERS);
-    const uint32_t *lists[MAX_LAYERS];
-    for (uint32_t l = 0; l < MAX_LAYERS; l++)
-        lists[l] = ids + layer_base(&H, l);
     uint32_t top = 0, derived = 0, present = 0;
-    size_t pos = 0;
-    for (uint64_t i = 0; i < H.node_count && st == RVF_OK; i++) {
-        if (i % H.interval == 0 && rvfk_ld_u32(H.restarts + 4 * (i / H.interval)) != pos) {
-            st = RVF_ERR_INVALID_MANIFEST;
-            break;
-        }
-        uint32_t nl;
-        if ((st = entry_read(&H, &pos, i, ids, counts, &nl)) != RVF_OK || nl == 0)
-            continue;
-        uint32_t slot = (uint32_t)(H.base + i);
-        if (!present++ || nl - 1 > top) {
-            top = nl - 1;
-            derived = slot;
-        }
-        st = rvf_hnsw_put_node(h, slot, nl - 1, lists, counts);
-    }
-    rvf_free(ids);
+    st = apply_entries(&H, h, &top, &derived, &present);
     if (st == RVF_OK && present) {
         /* The entry must sit on the top layer, or greedy descent would skip upper layers. */
         uint64_t e = H.ext ? H.entry : derived;
@@ -190,6 +202,33 @@ rvf_status rvf_indexseg_decode(const uint8_t *p, size_t len, uint32_t dim,
     }
     *out = h;
     return RVF_OK;
+}
+
+rvf_status rvf_indexseg_apply(const uint8_t *p, size_t len, uint64_t slot_limit, rvf_hnsw *h)
+{
+    if (!h)
+        return RVF_ERR_INVALID_ARGUMENT;
+    ihdr H;
+    rvf_status st = parse_header(p, len, &H);
+    if (st != RVF_OK)
+        return st;
+    rvf_hnsw_params hp = rvf_hnsw_get_params(h);
+    if (H.base > slot_limit || H.node_count > slot_limit - H.base || !H.ext ||
+        H.metric != rvf_hnsw_metric(h) || H.m != hp.m || H.m0 != hp.m0)
+        return RVF_ERR_INVALID_MANIFEST;
+    uint32_t top = 0, derived = 0, present = 0;
+    if ((st = apply_entries(&H, h, &top, &derived, &present)) != RVF_OK)
+        return st;
+    if (H.entry == UINT64_MAX)
+        return present || rvf_hnsw_count(h) ? RVF_ERR_INVALID_MANIFEST : RVF_OK;
+    /* the entry must be on the graph's top layer (after this segment's nodes were put) */
+    uint32_t cur_top = 0;
+    for (uint32_t s = 0; s < rvf_hnsw_slot_limit(h); s++)
+        if (rvf_hnsw_level(h, s) > (int32_t)cur_top)
+            cur_top = (uint32_t)rvf_hnsw_level(h, s);
+    if (H.entry > UINT32_MAX || rvf_hnsw_level(h, (uint32_t)H.entry) != (int32_t)cur_top)
+        return RVF_ERR_INVALID_MANIFEST;
+    return rvf_hnsw_set_entry(h, (uint32_t)H.entry);
 }
 
 rvf_status rvf_indexseg_node(const uint8_t *p, size_t len, uint64_t node_id,
@@ -233,19 +272,34 @@ static int cmp_u32(const void *a, const void *b)
 
 rvf_status rvf_indexseg_encode(rvf_buf *out, const rvf_hnsw *h)
 {
-    return rvf_indexseg_encode_ex(out, h, RVF_INDEXSEG_RESTART);
+    return rvf_indexseg_encode_ex(out, h, RVF_INDEXSEG_RESTART, false);
 }
 
-rvf_status rvf_indexseg_encode_ex(rvf_buf *out, const rvf_hnsw *h, uint32_t restart_interval)
+static bool written(const rvf_hnsw *h, uint32_t s, bool dirty_only)
+{
+    return rvf_hnsw_level(h, s) >= 0 && (!dirty_only || rvf_hnsw_is_dirty(h, s));
+}
+
+rvf_status rvf_indexseg_encode_ex(rvf_buf *out, const rvf_hnsw *h, uint32_t restart_interval,
+                                  bool dirty_only)
 {
     if (!out || !h || restart_interval == 0)
         return RVF_ERR_INVALID_ARGUMENT;
     const rvf_hnsw_params prm = rvf_hnsw_get_params(h);
     const uint32_t limit = rvf_hnsw_slot_limit(h);
-    /* A put node may link to slots past the limit; the decoder needs every id < node_count. */
-    uint64_t nc = limit;
+    /* Entries cover [base, nc): a delta starts at its first dirty node. A put node may link to
+     * slots past the limit; the decoder needs every id < node_count. */
+    uint64_t base = 0, nc = limit;
+    if (dirty_only) {
+        while (base < limit && !written(h, (uint32_t)base, true))
+            base++;
+        while (nc > base && !written(h, (uint32_t)nc - 1, true))
+            nc--;
+        if (nc == base)
+            base = nc = 0;
+    }
     for (uint32_t s = 0; s < limit; s++) {
-        int32_t lv = rvf_hnsw_level(h, s);
+        int32_t lv = written(h, s, dirty_only) ? rvf_hnsw_level(h, s) : -1;
         for (int32_t l = 0; l <= lv; l++) {
             uint32_t n;
             const uint32_t *nb = rvf_hnsw_neighbors(h, s, (uint32_t)l, &n);
@@ -268,30 +322,33 @@ rvf_status rvf_indexseg_encode_ex(rvf_buf *out, const rvf_hnsw *h, uint32_t rest
         hd[OFF_LEVEL] = LAYER_C;
         rvfk_st_u16(hd + OFF_M, (uint16_t)prm.m);
         rvfk_st_u32(hd + OFF_EF, prm.ef_construction);
-        rvfk_st_u64(hd + OFF_COUNT, nc);
+        rvfk_st_u64(hd + OFF_COUNT, nc - base);
+        rvfk_st_u64(hd + OFF_BASE, base);
         hd[OFF_METRIC] = (uint8_t)rvf_hnsw_metric(h);
         hd[OFF_EXT] = 1;
         rvfk_st_u16(hd + OFF_M0, (uint16_t)prm.m0);
         rvfk_st_u64(hd + OFF_ENTRY, any ? entry : UINT64_MAX);
         rvfk_st_u64(hd + OFF_SEED, prm.seed);
     }
-    const uint32_t restarts = nc ? (uint32_t)((nc - 1) / restart_interval + 1) : 0;
+    const uint32_t restarts = nc > base ? (uint32_t)((nc - base - 1) / restart_interval + 1) : 0;
     rvf_buf_u32(out, restart_interval);
     rvf_buf_u32(out, restarts);
     const size_t table_at = out->len;
     rvf_buf_append(out, (size_t)restarts * 4);
     rvf_buf_pad(out, start, 64);
     const size_t adj_start = out->len;
-    for (uint64_t i = 0; i < nc && !out->oom && st == RVF_OK; i++) {
-        if (i % restart_interval == 0) {
+    for (uint64_t e = 0; base + e < nc && !out->oom && st == RVF_OK; e++) {
+        const uint64_t i = base + e;
+        if (e % restart_interval == 0) {
             if (out->len - adj_start > UINT32_MAX) {
                 st = RVF_ERR_SEGMENT_TOO_LARGE;
                 break;
             }
-            rvfk_st_u32(out->data + table_at + 4 * (i / restart_interval),
+            rvfk_st_u32(out->data + table_at + 4 * (e / restart_interval),
                         (uint32_t)(out->len - adj_start));
         }
-        int32_t lv = i < limit ? rvf_hnsw_level(h, (uint32_t)i) : -1;
+        int32_t lv =
+            i < limit && written(h, (uint32_t)i, dirty_only) ? rvf_hnsw_level(h, (uint32_t)i) : -1;
         rvf_buf_varint(out, (uint64_t)lv + 1); /* lv >= -1 */
         for (int32_t l = 0; l <= lv; l++) {
             uint32_t n, kept = 0;
@@ -308,7 +365,7 @@ rvf_status rvf_indexseg_encode_ex(rvf_buf *out, const rvf_hnsw *h, uint32_t rest
                     tmp[kept++] = tmp[k];
             rvf_buf_varint(out, kept);
             for (uint32_t k = 0; k < kept; k++)
-                rvf_buf_varint(out, i % restart_interval == 0 || k == 0
+                rvf_buf_varint(out, e % restart_interval == 0 || k == 0
                                         ? tmp[k]
                                         : (uint64_t)(tmp[k] - tmp[k - 1]));
         }

@@ -23,6 +23,7 @@
 #ifndef RVF_INDEXSEG_H
 #define RVF_INDEXSEG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,8 +36,12 @@
  * slot limit, raised to cover any link to a slot beyond it. OUT_OF_MEMORY, SEGMENT_TOO_LARGE (an
  * adjacency area of 4 GiB or more), INVALID_ARGUMENT (NULL). On failure out->len is restored. */
 rvf_status rvf_indexseg_encode(rvf_buf *out, const rvf_hnsw *h);
-/* The same with an explicit restart interval (>= 1). */
-rvf_status rvf_indexseg_encode_ex(rvf_buf *out, const rvf_hnsw *h, uint32_t restart_interval);
+/* The same with an explicit restart interval (>= 1). With dirty_only, only the nodes
+ * rvf_hnsw_is_dirty reports get entries (the others are written as layer_count 0, "not in this
+ * segment"), and node_id_base is the first dirty slot: a delta segment that
+ * rvf_indexseg_apply lays over the earlier ones (§6.3). */
+rvf_status rvf_indexseg_encode_ex(rvf_buf *out, const rvf_hnsw *h, uint32_t restart_interval,
+                                  bool dirty_only);
 
 /* Decode a payload into a new index over `src` (rows of `dim` floats) with the stored metric,
  * M, M0, ef_construction and seed; every present node is put and the entry point set. The whole
@@ -44,10 +49,18 @@ rvf_status rvf_indexseg_encode_ex(rvf_buf *out, const rvf_hnsw *h, uint32_t rest
  * bad header (index type, layer level 0, M/M0 range, node ids past UINT32_MAX - 1), a restart
  * table that does not match the adjacency, more layers than RVF_HNSW_MAX_LEVEL + 1, a list over
  * its capacity (M0 at layer 0, M above), unsorted / duplicate / self / out-of-range neighbour ids,
- * or a bad entry point; METRIC_UNSUPPORTED for Hamming. Bytes after the last entry are ignored.
- * *out is NULL on failure. */
-rvf_status rvf_indexseg_decode(const uint8_t *p, size_t len, uint32_t dim,
+ * a bad entry point, or node ids at or above `slot_limit` (the rows `src` holds: bounds memory
+ * before anything is allocated); METRIC_UNSUPPORTED for Hamming. Bytes after the last entry are
+ * ignored. *out is NULL on failure. */
+rvf_status rvf_indexseg_decode(const uint8_t *p, size_t len, uint32_t dim, uint64_t slot_limit,
                                const rvf_hnsw_source *src, rvf_hnsw **out);
+
+/* Lay a payload over an existing graph (a delta written with dirty_only, or a full one): every
+ * entry replaces that node's lists or adds the node, then the header's entry point is set. The
+ * header must carry the extension with the graph's metric, M and M0, and node ids must stay
+ * below slot_limit (INVALID_MANIFEST otherwise); a node's level cannot change (INVALID_MANIFEST).
+ * Other statuses as for decode. On failure the graph may hold part of the payload: discard it. */
+rvf_status rvf_indexseg_apply(const uint8_t *p, size_t len, uint64_t slot_limit, rvf_hnsw *h);
 
 /* Called once per layer (0 upwards) with that layer's sorted neighbour ids; `ids` is valid only
  * during the call. */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "rvf_hnsw.h"
+#include "rvf_indexseg.h"
 #include "rvf_manifest.h"
 
 /* ---- errors with a detail line ---------------------------------------------------------- */
@@ -105,8 +106,21 @@ struct rvf_store {
     uint32_t *map; /* open addressing: slot + 1, 0 = empty */
     size_t map_cap;
     rvf_buf scratch; /* commit buffer kept between batches (no page faults per batch) */
-    rvf_hnsw *hnsw;  /* in-memory HNSW over slots 0..hnsw_n-1 (NULL until a query asks, ef > 0) */
+    /* HNSW over slots 0..hnsw_n-1: loaded from the file's INDEX_SEGs or built in memory on the
+     * first approximate query (NULL until then) */
+    rvf_hnsw *hnsw;
     size_t hnsw_n;
+    bool hnsw_persisted;   /* hnsw = the file's INDEX_SEGs plus its dirty nodes */
+    bool hnsw_load_failed; /* the file's index could not be used: built in memory instead */
+    /* slots whose row was replaced after a graph placed them: kept out of graph results and
+     * scanned exactly (a full rebuild clears them) */
+    uint8_t *stale; /* cap bytes, NULL until the first */
+    uint32_t *stale_list;
+    size_t nstale, stale_cap;
+    uint32_t stale_after_dir; /* while loading: VEC_SEGs after this dir index (the first
+                                 INDEX_SEG) replace rows a stored graph placed */
+    uint32_t load_dir_i;      /* while loading: the dir index being read */
+    bool loading;
 };
 
 static size_t hash_id(uint64_t id, size_t mask)
@@ -177,6 +191,13 @@ static rvf_status table_reserve(rvf_store *s, size_t extra)
         uint8_t *dead = rvf_realloc(s->dead, cap);
         if (dead)
             s->dead = dead;
+        if (s->stale) {
+            uint8_t *stale = rvf_realloc(s->stale, cap);
+            if (!stale)
+                return RVF_ERR_OUT_OF_MEMORY;
+            memset(stale + s->cap, 0, cap - s->cap);
+            s->stale = stale;
+        }
         slot_meta *meta = rvf_realloc(s->meta, cap * sizeof *meta);
         if (meta)
             s->meta = meta;
@@ -185,6 +206,50 @@ static rvf_status table_reserve(rvf_store *s, size_t extra)
         s->cap = cap;
     }
     return map_grow(s, need);
+}
+
+static uint32_t index_seg_count(const rvf_manifest *m)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < m->ndir; i++)
+        n += m->dir[i].seg_type == RVF_SEG_INDEX;
+    return n;
+}
+
+static rvf_status mark_stale(rvf_store *s, size_t j)
+{
+    if (!s->stale && !(s->stale = rvf_calloc(s->cap ? s->cap : 1, 1)))
+        return RVF_ERR_OUT_OF_MEMORY;
+    if (s->stale[j])
+        return RVF_OK;
+    if (s->nstale == s->stale_cap) {
+        size_t cap = s->stale_cap ? s->stale_cap * 2 : 64;
+        uint32_t *l = rvf_realloc(s->stale_list, cap * sizeof *l);
+        if (!l)
+            return RVF_ERR_OUT_OF_MEMORY;
+        s->stale_list = l;
+        s->stale_cap = cap;
+    }
+    s->stale[j] = 1;
+    s->stale_list[s->nstale++] = (uint32_t)j;
+    return RVF_OK;
+}
+
+static void stale_clear(rvf_store *s)
+{
+    rvf_free(s->stale);
+    rvf_free(s->stale_list);
+    s->stale = NULL;
+    s->stale_list = NULL;
+    s->nstale = s->stale_cap = 0;
+}
+
+static void index_drop(rvf_store *s)
+{
+    rvf_hnsw_free(s->hnsw);
+    s->hnsw = NULL;
+    s->hnsw_n = 0;
+    s->hnsw_persisted = false;
 }
 
 static void meta_clear(slot_meta *m)
@@ -242,10 +307,14 @@ static rvf_status table_upsert(rvf_store *s, uint64_t id, const uint8_t *row, si
             }
     } else {
         meta_clear(&s->meta[j]);
-        if (s->hnsw && (size_t)j < s->hnsw_n) { /* the graph placed the old vector: rebuild */
-            rvf_hnsw_free(s->hnsw);
-            s->hnsw = NULL;
-            s->hnsw_n = 0;
+        /* a graph placed the old row: the slot is scanned exactly from now on */
+        bool placed = s->loading
+                          ? s->load_dir_i > s->stale_after_dir
+                          : (s->hnsw && (size_t)j < s->hnsw_n) || index_seg_count(&s->man) > 0;
+        if (placed) {
+            rvf_status st = mark_stale(s, (size_t)j);
+            if (st != RVF_OK)
+                return st;
         }
         if (s->dead[j]) {
             s->dead[j] = 0;
@@ -260,9 +329,9 @@ static rvf_status table_upsert(rvf_store *s, uint64_t id, const uint8_t *row, si
 
 static void table_free(rvf_store *s)
 {
-    rvf_hnsw_free(s->hnsw);
-    s->hnsw = NULL;
-    s->hnsw_n = 0;
+    index_drop(s);
+    s->hnsw_load_failed = false;
+    stale_clear(s);
     for (size_t i = 0; i < s->n; i++)
         meta_clear(&s->meta[i]);
     rvf_free(s->ids);
@@ -366,8 +435,14 @@ static rvf_status load_data(rvf_store *s)
     /* the root knows how many vectors are coming: one allocation, no regrowth */
     rvf_status st =
         m->total_vectors < UINT32_MAX ? table_reserve(s, (size_t)m->total_vectors) : RVF_OK;
+    s->stale_after_dir = UINT32_MAX;
+    for (uint32_t i = 0; i < m->ndir && s->stale_after_dir == UINT32_MAX; i++)
+        if (m->dir[i].seg_type == RVF_SEG_INDEX)
+            s->stale_after_dir = i;
+    s->loading = true;
     for (uint32_t i = 0; i < m->ndir && st == RVF_OK; i++) {
         const rvf_dir_entry *e = &m->dir[i];
+        s->load_dir_i = i;
         if (e->seg_type != RVF_SEG_VEC && e->seg_type != RVF_SEG_META)
             continue;
         const uint8_t *p;
@@ -437,6 +512,7 @@ static rvf_status load_data(rvf_store *s)
         if (owned)
             rvf_free((void *)p);
     }
+    s->loading = false;
     rvf_free(vec_pos);
     rvf_free(ids);
     rvf_free(rows);
@@ -596,8 +672,9 @@ static rvf_status store_commit(rvf_store *s, rvf_buf *data, rvf_manifest *m)
     m->has_chain = s->man.offset || s->man.payload_length;
     m->prev_manifest_offset = s->man.offset;
     m->prev_manifest_id = s->man.segment_id;
-    if (m->has_chain) /* the superseded manifest becomes dead space */
-        m->dead_bytes = s->man.dead_bytes + RVF_SEGMENT_HEADER_SIZE + s->man.payload_length;
+    if (m->has_chain) /* the superseded manifest becomes dead space (added to what the caller
+                         counted, e.g. segments it dropped from the directory) */
+        m->dead_bytes += RVF_SEGMENT_HEADER_SIZE + s->man.payload_length;
     m->modified_ns = now_ns();
     rvf_buf mb;
     rvf_buf_init(&mb);
@@ -1325,28 +1402,129 @@ static bool hnsw_eligible(void *ctx, uint32_t slot)
     return match;
 }
 
-/* The graph covers every slot (deleted ones are traversed, never returned); slots appended since
- * the last query are inserted now, and a metric change rebuilds it. */
-static rvf_status index_ensure(rvf_store *s, rvf_metric metric)
+static rvf_hnsw_source rows_source(rvf_store *s)
 {
-    if (s->hnsw && rvf_hnsw_metric(s->hnsw) != metric) {
-        rvf_hnsw_free(s->hnsw);
-        s->hnsw = NULL;
-        s->hnsw_n = 0;
+    if (s->rows) /* contiguous f32 rows: no call per distance */
+        return (rvf_hnsw_source){NULL, NULL, (const float *)(const void *)s->rows, s->dim};
+    return (rvf_hnsw_source){hnsw_row, s, NULL, 0};
+}
+
+/* The graph of the file's INDEX_SEGs: the last SEALED one, then every later one laid over it.
+ * NOT_FOUND when there is none or it was built for another metric than `metric` (-1: any). */
+static rvf_status index_load(rvf_store *s, int metric)
+{
+    const rvf_manifest *m = &s->man;
+    uint32_t base = UINT32_MAX;
+    for (uint32_t i = 0; i < m->ndir; i++)
+        if (m->dir[i].seg_type == RVF_SEG_INDEX && (m->dir[i].flags & RVF_FLAG_SEALED))
+            base = i;
+    if (base == UINT32_MAX)
+        return RVF_ERR_NOT_FOUND;
+    uint64_t fsz = s->io->size(s->io);
+    rvf_hnsw_source src = rows_source(s);
+    rvf_hnsw *g = NULL;
+    rvf_status st = RVF_OK;
+    for (uint32_t i = base; i < m->ndir && st == RVF_OK; i++) {
+        const rvf_dir_entry *e = &m->dir[i];
+        if (e->seg_type != RVF_SEG_INDEX)
+            continue;
+        const uint8_t *p;
+        bool owned;
+        if ((st = rvf_seg_load(s->io, e, fsz, &p, &owned)) != RVF_OK)
+            break;
+        if (!g) {
+            st = rvf_indexseg_decode(p, (size_t)e->payload_length, s->dim, s->n, &src, &g);
+            if (st == RVF_OK && metric >= 0 && (int)rvf_hnsw_metric(g) != metric)
+                st = RVF_ERR_NOT_FOUND;
+        } else {
+            st = rvf_indexseg_apply(p, (size_t)e->payload_length, s->n, g);
+        }
+        if (owned)
+            rvf_free((void *)p);
+        if (st != RVF_OK && st != RVF_ERR_NOT_FOUND)
+            st = fail(st, "INDEX_SEG id %llu at offset %llu: %s", (unsigned long long)e->segment_id,
+                      (unsigned long long)e->file_offset, rvf_strerror(st));
     }
+    if (st != RVF_OK) {
+        rvf_hnsw_free(g);
+        return st;
+    }
+    rvf_hnsw_clear_dirty(g);
+    s->hnsw = g;
+    s->hnsw_n = rvf_hnsw_slot_limit(g);
+    s->hnsw_persisted = true;
+    return RVF_OK;
+}
+
+/* A graph for `metric` over the table: the file's, else an empty one with `hp`. */
+static rvf_status index_prepare(rvf_store *s, rvf_metric metric, const rvf_hnsw_params *hp)
+{
+    if (s->hnsw && rvf_hnsw_metric(s->hnsw) != metric)
+        index_drop(s);
+    if (!s->hnsw && !s->hnsw_load_failed) {
+        rvf_status st = index_load(s, metric);
+        if (st != RVF_OK && st != RVF_ERR_NOT_FOUND)
+            s->hnsw_load_failed = true; /* damaged or foreign: answer from an in-memory graph */
+    }
+    rvf_hnsw_source src = rows_source(s);
     if (!s->hnsw) {
-        rvf_hnsw_source src = {hnsw_row, s, NULL, 0};
-        rvf_hnsw_params hp = {16, 32, 200, 0x5256465348ull}; /* fixed seed: reproducible graphs */
-        rvf_status st = rvf_hnsw_create(s->dim, metric, &hp, &src, &s->hnsw);
+        rvf_status st = rvf_hnsw_create(s->dim, metric, hp, &src, &s->hnsw);
         if (st != RVF_OK)
             return st;
+        s->hnsw_n = 0;
+        s->hnsw_persisted = false;
     }
+    return rvf_hnsw_set_source(s->hnsw, &src);
+}
+
+/* Insert the slots appended since the graph was last extended. */
+static rvf_status index_extend(rvf_store *s, const rvf_index_options *o)
+{
+    uint64_t total = s->n - s->hnsw_n, done = 0;
     for (; s->hnsw_n < s->n; s->hnsw_n++) {
         rvf_status st = rvf_hnsw_add(s->hnsw, (uint32_t)s->hnsw_n);
         if (st != RVF_OK)
             return st;
+        if (o && o->progress && ++done % 1024 == 0)
+            o->progress(o->progress_ctx, done, total);
     }
+    if (o && o->progress)
+        o->progress(o->progress_ctx, total, total);
     return RVF_OK;
+}
+
+static const rvf_hnsw_params default_graph = {16, 32, 200, 0x5256465348ull}; /* fixed seed */
+
+/* The graph covers every slot (deleted ones are traversed, never returned); slots appended since
+ * are inserted now; another metric than the graph's gets a graph of its own, in memory. */
+static rvf_status index_ensure(rvf_store *s, rvf_metric metric)
+{
+    rvf_status st = index_prepare(s, metric, &default_graph);
+    return st == RVF_OK ? index_extend(s, NULL) : st;
+}
+
+static bool hit_less(const rvf_hit *a, const rvf_hit *b)
+{
+    return a->distance < b->distance || (a->distance == b->distance && a->id < b->id);
+}
+
+/* Insert h into out[0..*n) (sorted, capacity k); drops it if it does not make the top k. */
+static void hits_offer(rvf_hit *out, uint32_t *n, uint32_t k, rvf_hit h)
+{
+    if (*n == k && !hit_less(&h, &out[k - 1]))
+        return;
+    uint32_t j = *n < k ? (*n)++ : k - 1;
+    while (j > 0 && hit_less(&h, &out[j - 1])) {
+        out[j] = out[j - 1];
+        j--;
+    }
+    out[j] = h;
+}
+
+static bool hnsw_graph_eligible(void *ctx, uint32_t slot)
+{
+    const hnsw_filter_ctx *c = ctx;
+    return !(c->s->stale && c->s->stale[slot]) && hnsw_eligible(ctx, slot);
 }
 
 static rvf_status query_hnsw(rvf_store *s, const float *query, rvf_metric metric,
@@ -1357,30 +1535,121 @@ static rvf_status query_hnsw(rvf_store *s, const float *query, rvf_metric metric
         return fail(st, "building the HNSW index: %s", rvf_strerror(st));
     uint32_t *slots = rvf_malloc((size_t)p->k * sizeof *slots);
     float *dists = rvf_malloc((size_t)p->k * sizeof *dists);
-    uint32_t got = 0;
+    uint32_t got = 0, n = 0;
     hnsw_filter_ctx fc = {s, p->filter, p->filter_len};
     if (!slots || !dists)
         st = RVF_ERR_OUT_OF_MEMORY;
     else
-        st = rvf_hnsw_search(s->hnsw, query, p->k, p->ef, hnsw_eligible, &fc, slots, dists, &got);
-    for (uint32_t i = 0; st == RVF_OK && i < got; i++) {
-        /* ties by id, as the exact scan orders them (the graph orders by slot) */
-        rvf_hit h = {s->ids[slots[i]], dists[i]};
-        uint32_t j = i;
-        while (j > 0 && (out[j - 1].distance > h.distance ||
-                         (out[j - 1].distance == h.distance && out[j - 1].id > h.id))) {
-            out[j] = out[j - 1];
-            j--;
-        }
-        out[j] = h;
+        st = rvf_hnsw_search(s->hnsw, query, p->k, p->ef, hnsw_graph_eligible, &fc, slots, dists,
+                             &got);
+    /* ties by id, as the exact scan orders them (the graph orders by slot) */
+    for (uint32_t i = 0; st == RVF_OK && i < got; i++)
+        hits_offer(out, &n, p->k, (rvf_hit){s->ids[slots[i]], dists[i]});
+    /* rows replaced after the graph placed them: exact */
+    const rvfk_ops *ops = rvfk_ops_best();
+    for (size_t i = 0; st == RVF_OK && i < s->nstale; i++) {
+        uint32_t j = s->stale_list[i];
+        if (hnsw_eligible(&fc, j))
+            hits_offer(out, &n, p->k, (rvf_hit){s->ids[j], slot_dist(s, ops, metric, query, j)});
     }
     rvf_free(slots);
     rvf_free(dists);
     if (st != RVF_OK)
         return st;
-    *n_out = got;
-    if (got < p->k && s->n - s->ndead > 0)
-        return fail(RVF_ERR_K_TOO_LARGE, "%u of k=%u results from the index", got, p->k);
+    *n_out = n;
+    if (n < p->k && s->n - s->ndead > 0)
+        return fail(RVF_ERR_K_TOO_LARGE, "%u of k=%u results from the index", n, p->k);
+    return RVF_OK;
+}
+
+rvf_index_options rvf_index_options_default(void)
+{
+    rvf_index_options o;
+    memset(&o, 0, sizeof o);
+    o.m = 16;
+    o.ef_construction = 200;
+    o.metric = -1;
+    return o;
+}
+
+rvf_status rvf_build_index(rvf_store *s, const rvf_index_options *opt)
+{
+    g_detail[0] = 0;
+    if (!s)
+        return RVF_ERR_INVALID_ARGUMENT;
+    rvf_index_options o = opt ? *opt : rvf_index_options_default();
+    if (s->read_only)
+        return fail(RVF_ERR_READ_ONLY, "the store is open read-only");
+    if (s->dtype != RVF_DTYPE_F32)
+        return fail(RVF_ERR_INVALID_ARGUMENT, "the HNSW index needs an f32 store");
+    int metric = o.metric < 0 ? s->metric : o.metric;
+    if (metric < 0 || metric > RVF_METRIC_COSINE)
+        return fail(RVF_ERR_METRIC_UNSUPPORTED, "metric %d cannot be indexed", metric);
+    rvf_hnsw_params hp = default_graph;
+    hp.m = o.m ? o.m : 16;
+    hp.m0 = 0;
+    hp.ef_construction = o.ef_construction ? o.ef_construction : 200;
+    if (hp.m < 2 || hp.m > 2048 || hp.ef_construction > 1000000)
+        return fail(RVF_ERR_INVALID_ARGUMENT, "M must be 2..2048 and ef_construction at most 1e6");
+    rvf_status st = ensure_loaded(s);
+    if (st != RVF_OK)
+        return st;
+    if ((st = index_prepare(s, (rvf_metric)metric, &hp)) != RVF_OK)
+        return fail(st, "preparing the index: %s", rvf_strerror(st));
+    rvf_hnsw_params cur = rvf_hnsw_get_params(s->hnsw);
+    if (o.full || s->nstale || cur.m != hp.m || cur.ef_construction != hp.ef_construction) {
+        index_drop(s); /* a fresh graph: written whole, and replaces the stored one */
+        stale_clear(s);
+        rvf_hnsw_source src = rows_source(s);
+        if ((st = rvf_hnsw_create(s->dim, (rvf_metric)metric, &hp, &src, &s->hnsw)) != RVF_OK)
+            return st;
+    }
+    if ((st = index_extend(s, &o)) != RVF_OK)
+        return fail(st, "building the index: %s", rvf_strerror(st));
+    bool full = !s->hnsw_persisted;
+    bool any = full;
+    for (uint32_t j = 0; !any && j < s->hnsw_n; j++)
+        any = rvf_hnsw_is_dirty(s->hnsw, j);
+    if (!any)
+        return RVF_OK; /* the stored index already covers everything */
+    rvf_buf pl, data;
+    rvf_buf_init(&pl);
+    rvf_buf_init(&data);
+    rvf_manifest nm;
+    memset(&nm, 0, sizeof nm);
+    st = rvf_indexseg_encode_ex(&pl, s->hnsw, RVF_INDEXSEG_RESTART, !full);
+    if (st == RVF_OK)
+        st = manifest_next(s, &nm, 2);
+    if (st == RVF_OK && full) { /* the sealed graph replaces every earlier INDEX_SEG */
+        uint32_t kept = 0;
+        for (uint32_t i = 0; i < nm.ndir; i++) {
+            if (nm.dir[i].seg_type == RVF_SEG_INDEX)
+                nm.dead_bytes += RVF_SEGMENT_HEADER_SIZE + nm.dir[i].payload_length;
+            else
+                nm.dir[kept++] = nm.dir[i];
+        }
+        nm.ndir = kept;
+    }
+    if (st == RVF_OK) {
+        rvf_seg_emit(&data, s->end, RVF_SEG_INDEX, full ? RVF_FLAG_SEALED : 0, s->next_seg_id++,
+                     s->algo, pl.data, pl.len, 0, &nm.dir[nm.ndir++]);
+        char act[96];
+        snprintf(act, sizeof act, "index:%s,nodes=%u,epoch=%u", full ? "sealed" : "delta",
+                 rvf_hnsw_count(s->hnsw), nm.epoch);
+        witness_emit(s, &data, s->end, &s->next_seg_id, &nm, RVF_WITNESS_COMPUTATION, act);
+        st = rvf_buf_status(&data);
+    }
+    if (st == RVF_OK)
+        st = store_commit(s, &data, &nm);
+    else if (nm.dir)
+        rvf_manifest_free(&nm);
+    rvf_buf_free(&pl);
+    rvf_buf_free(&data);
+    if (st != RVF_OK)
+        return st;
+    rvf_hnsw_clear_dirty(s->hnsw);
+    s->hnsw_persisted = true;
+    s->hnsw_load_failed = false;
     return RVF_OK;
 }
 
@@ -1588,9 +1857,63 @@ rvf_status rvf_delete_by_filter(rvf_store *s, const uint8_t *filter, size_t filt
 /* ---- compaction ----------------------------------------------------------------------------- */
 static bool copied_verbatim(uint8_t t)
 {
-    /* rebuilt: vectors, metadata, manifests; consumed: journals. Everything else, including types
-     * this version does not know, is copied byte for byte (witness history included). */
-    return t != RVF_SEG_VEC && t != RVF_SEG_META && t != RVF_SEG_JOURNAL && t != RVF_SEG_MANIFEST;
+    /* rebuilt: vectors, metadata, manifests, the index (renumbered); consumed: journals. Everything
+     * else, including types this version does not know, is copied byte for byte (witness history
+     * included). */
+    return t != RVF_SEG_VEC && t != RVF_SEG_META && t != RVF_SEG_JOURNAL && t != RVF_SEG_MANIFEST &&
+           t != RVF_SEG_INDEX;
+}
+
+/* The stored graph (extended to every slot) renumbered for the compacted table: new slot i holds
+ * old slot it[i].idx, rows in `rows`. Rows replaced since the graph placed them are inserted
+ * again. Emitted as one SEALED INDEX_SEG into img. A graph that cannot be read is dropped (the
+ * next rvf_build_index starts over), never carried over wrong. */
+static rvf_status compact_index(rvf_store *s, const sort_item *it, size_t m, const uint8_t *rows,
+                                rvf_buf *img, uint64_t seg_id, rvf_dir_entry *de, bool *emitted)
+{
+    rvf_status st = RVF_OK;
+    if (!s->hnsw || !s->hnsw_persisted) {
+        index_drop(s);
+        st = index_load(s, -1);
+        if (st == RVF_ERR_NOT_FOUND || (st != RVF_OK && st != RVF_ERR_OUT_OF_MEMORY))
+            return RVF_OK; /* nothing usable: no index in the new file */
+    }
+    if (st == RVF_OK) {
+        rvf_hnsw_source src = rows_source(s);
+        st = rvf_hnsw_set_source(s->hnsw, &src);
+    }
+    if (st == RVF_OK)
+        st = index_extend(s, NULL);
+    uint32_t *map = st == RVF_OK ? rvf_malloc((s->n + 1) * sizeof *map) : NULL;
+    if (st == RVF_OK && !map)
+        st = RVF_ERR_OUT_OF_MEMORY;
+    rvf_hnsw *g = NULL;
+    if (st == RVF_OK) {
+        for (size_t j = 0; j < s->n; j++)
+            map[j] = UINT32_MAX;
+        for (size_t i = 0; i < m; i++)
+            map[it[i].idx] = (uint32_t)i;
+        for (size_t i = 0; i < s->nstale; i++) /* re-inserted below, at their new rows */
+            map[s->stale_list[i]] = UINT32_MAX;
+        rvf_hnsw_source nsrc = {NULL, NULL, (const float *)(const void *)rows, s->dim};
+        st = rvf_hnsw_remap(s->hnsw, map, (uint32_t)s->n, &nsrc, &g);
+    }
+    for (size_t i = 0; st == RVF_OK && i < m; i++)
+        if (s->stale && s->stale[it[i].idx])
+            st = rvf_hnsw_add(g, (uint32_t)i);
+    rvf_buf pl;
+    rvf_buf_init(&pl);
+    if (st == RVF_OK)
+        st = rvf_indexseg_encode(&pl, g);
+    if (st == RVF_OK) {
+        rvf_seg_emit(img, 0, RVF_SEG_INDEX, RVF_FLAG_SEALED, seg_id, s->algo, pl.data, pl.len, 0,
+                     de);
+        *emitted = true;
+    }
+    rvf_buf_free(&pl);
+    rvf_hnsw_free(g);
+    rvf_free(map);
+    return st;
 }
 
 /* Build the compacted file image in `img` (live vectors sorted by id, metadata, verbatim
@@ -1617,7 +1940,7 @@ static rvf_status compact_image(rvf_store *s, rvf_buf *img, rvf_manifest *nm)
             (i == 0 || it[i].id != it[i - 1].id + 1 || !s->meta[it[i - 1].idx].n))
             nruns++;
     *nm = s->man;
-    nm->dir = rvf_malloc(((size_t)nverb + nseg + nruns + 2) * sizeof *nm->dir);
+    nm->dir = rvf_malloc(((size_t)nverb + nseg + nruns + 3) * sizeof *nm->dir);
     nm->ndir = 0;
     nm->deleted = NULL;
     nm->ndeleted = 0;
@@ -1665,6 +1988,15 @@ static rvf_status compact_image(rvf_store *s, rvf_buf *img, rvf_manifest *nm)
             rvf_seg_emit(img, 0, RVF_SEG_META, RVF_FLAG_SEALED, seg_id++, s->algo, pl.data, pl.len,
                          0, &nm->dir[nm->ndir++]);
         a = b;
+    }
+    /* the index, renumbered to the new slot order (deleted nodes removed) */
+    if (st == RVF_OK && index_seg_count(&s->man)) {
+        bool emitted = false;
+        st = compact_index(s, it, m, rows, img, seg_id, &nm->dir[nm->ndir], &emitted);
+        if (emitted) {
+            nm->ndir++;
+            seg_id++;
+        }
     }
     /* verbatim copies: header included, at their new offsets (64-aligned: they stay aligned) */
     uint64_t fsz = s->io->size(s->io);
@@ -1870,6 +2202,9 @@ rvf_status rvf_status_get(rvf_store *s, rvf_status_info *o)
     memcpy(o->file_id, s->man.file_id, 16);
     memcpy(o->parent_id, s->man.parent_id, 16);
     o->lineage_depth = s->man.lineage_depth;
+    o->index_segments = index_seg_count(&s->man);
+    o->indexed_vectors = s->hnsw && s->hnsw_persisted ? s->hnsw_n : 0;
+    o->stale_vectors = s->nstale;
     return RVF_OK;
 }
 

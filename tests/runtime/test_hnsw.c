@@ -423,7 +423,7 @@ static void test_out_of_memory(void)
         finished = !oom;
     }
     printf("  out-of-memory sweep: %ld allocation failure points\n", budget - 1);
-    CHECK(finished && budget > 60);
+    CHECK(finished && budget > 15);
     CHECK_EQ_INT(bad, 0);
 }
 

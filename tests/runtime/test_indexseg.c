@@ -134,7 +134,7 @@ static void test_worked_example(void)
     rvf_buf b;
     rvf_buf_init(&b);
     rvf_buf_u8(&b, 0xAA); /* appends after existing bytes, padding relative to its start */
-    CHECK_EQ_INT(rvf_indexseg_encode_ex(&b, h, 2), RVF_OK);
+    CHECK_EQ_INT(rvf_indexseg_encode_ex(&b, h, 2, false), RVF_OK);
     CHECK_EQ_U64(b.len, 1 + 192);
     if (b.len == 193) {
         CHECK_MEM(b.data + 1, want, 0x18); /* §5.2 fields */
@@ -147,7 +147,7 @@ static void test_worked_example(void)
     }
     /* The reference bytes (no extension): M0 = 2M, entry derived as the top-layer node. */
     rvf_hnsw *d = NULL;
-    CHECK_EQ_INT(rvf_indexseg_decode(want, sizeof want, DIM, &src, &d), RVF_OK);
+    CHECK_EQ_INT(rvf_indexseg_decode(want, sizeof want, DIM, N, &src, &d), RVF_OK);
     if (d) {
         rvf_hnsw_params p = rvf_hnsw_get_params(d);
         CHECK_EQ_INT(p.m, 16);
@@ -165,9 +165,9 @@ static void test_worked_example(void)
         rvf_hnsw_free(d);
     }
     /* Trailing bytes are tolerated; a bare payload without the final pad too. */
-    CHECK_EQ_INT(rvf_indexseg_decode(want, 128 + sizeof example_adj, DIM, &src, &d), RVF_OK);
+    CHECK_EQ_INT(rvf_indexseg_decode(want, 128 + sizeof example_adj, DIM, N, &src, &d), RVF_OK);
     rvf_hnsw_free(d);
-    CHECK_EQ_INT(rvf_indexseg_decode(want, 128 + sizeof example_adj - 1, DIM, &src, &d),
+    CHECK_EQ_INT(rvf_indexseg_decode(want, 128 + sizeof example_adj - 1, DIM, N, &src, &d),
                  RVF_ERR_TRUNCATED_SEGMENT);
     CHECK(d == NULL);
     rvf_buf_free(&b);
@@ -180,7 +180,7 @@ static rvf_status decode_patched(const uint8_t *base, size_t len, size_t at, uin
     memcpy(tmp, base, len);
     tmp[at] = v;
     rvf_hnsw *d = NULL;
-    rvf_status st = rvf_indexseg_decode(tmp, len, DIM, &src, &d);
+    rvf_status st = rvf_indexseg_decode(tmp, len, DIM, N, &src, &d);
     rvf_hnsw_free(d);
     return st;
 }
@@ -219,7 +219,7 @@ static void test_rejections(void)
     rvf_hnsw *h = example_graph();
     rvf_buf b;
     rvf_buf_init(&b);
-    CHECK_EQ_INT(rvf_indexseg_encode_ex(&b, h, 2), RVF_OK);
+    CHECK_EQ_INT(rvf_indexseg_encode_ex(&b, h, 2, false), RVF_OK);
     if (b.len == 192) {
         CHECK_EQ_INT(decode_patched(b.data, 192, 0x20, 0), RVF_ERR_INVALID_MANIFEST);
         CHECK_EQ_INT(decode_patched(b.data, 192, 0x20, 3), RVF_ERR_INVALID_MANIFEST);
@@ -234,7 +234,7 @@ static void test_rejections(void)
     CHECK_EQ_INT(rvf_indexseg_encode(&b, h), RVF_OK);
     CHECK_EQ_U64(b.len, 128);
     rvf_hnsw *d = NULL;
-    CHECK_EQ_INT(rvf_indexseg_decode(b.data, b.len, DIM, &src, &d), RVF_OK);
+    CHECK_EQ_INT(rvf_indexseg_decode(b.data, b.len, DIM, N, &src, &d), RVF_OK);
     if (d) {
         CHECK_EQ_INT(rvf_hnsw_count(d), 0);
         CHECK_EQ_INT(rvf_hnsw_metric(d), RVF_METRIC_IP);
@@ -242,11 +242,32 @@ static void test_rejections(void)
     }
     if (b.len == 128)
         CHECK_EQ_INT(decode_patched(b.data, 128, 0x20, 0), RVF_ERR_INVALID_MANIFEST);
-    CHECK_EQ_INT(rvf_indexseg_decode(NULL, 0, DIM, &src, &d), RVF_ERR_TRUNCATED_SEGMENT);
-    CHECK_EQ_INT(rvf_indexseg_decode(b.data, b.len, DIM, &src, NULL), RVF_ERR_INVALID_ARGUMENT);
-    CHECK_EQ_INT(rvf_indexseg_encode_ex(&b, h, 0), RVF_ERR_INVALID_ARGUMENT);
+    CHECK_EQ_INT(rvf_indexseg_decode(NULL, 0, DIM, N, &src, &d), RVF_ERR_TRUNCATED_SEGMENT);
+    CHECK_EQ_INT(rvf_indexseg_decode(b.data, b.len, DIM, N, &src, NULL), RVF_ERR_INVALID_ARGUMENT);
+    CHECK_EQ_INT(rvf_indexseg_encode_ex(&b, h, 0, false), RVF_ERR_INVALID_ARGUMENT);
     rvf_hnsw_free(h);
     rvf_buf_free(&b);
+}
+
+static void test_slot_limit(void)
+{
+    /* Node ids beyond the rows the caller holds are refused before any allocation: a hostile
+     * node_id_base of 2^40 must not make the decoder size its tables for 2^40 slots. */
+    if (!big.len)
+        return;
+    rvf_hnsw *d = NULL;
+    CHECK_EQ_INT(rvf_indexseg_decode(big.data, big.len, DIM, N - 1, &src, &d),
+                 RVF_ERR_INVALID_MANIFEST);
+    CHECK(d == NULL);
+    CHECK_EQ_INT(rvf_indexseg_decode(big.data, big.len, DIM, N, &src, &d), RVF_OK);
+    rvf_hnsw_free(d);
+    uint8_t *tmp = malloc(big.len);
+    if (!tmp)
+        return;
+    memcpy(tmp, big.data, big.len);
+    rvfk_st_u64(tmp + 0x10, 1ull << 40);
+    CHECK_EQ_INT(rvf_indexseg_decode(tmp, big.len, DIM, N, &src, &d), RVF_ERR_INVALID_MANIFEST);
+    free(tmp);
 }
 
 static void test_round_trip(void)
@@ -263,7 +284,7 @@ static void test_round_trip(void)
     printf("INDEX_SEG payload: %zu bytes for %d vectors (%.2f bytes/vector, M 16)\n", big.len, N,
            (double)big.len / N);
     rvf_hnsw *d = NULL;
-    CHECK_EQ_INT(rvf_indexseg_decode(big.data, big.len, DIM, &src, &d), RVF_OK);
+    CHECK_EQ_INT(rvf_indexseg_decode(big.data, big.len, DIM, N, &src, &d), RVF_OK);
     if (!d)
         return;
     check_same_graph(orig, d);
@@ -280,9 +301,9 @@ static void test_round_trip(void)
     static const uint32_t intervals[] = {1, 3, 1000, 5000};
     for (size_t i = 0; i < 4; i++) {
         again.len = 0;
-        CHECK_EQ_INT(rvf_indexseg_encode_ex(&again, orig, intervals[i]), RVF_OK);
+        CHECK_EQ_INT(rvf_indexseg_encode_ex(&again, orig, intervals[i], false), RVF_OK);
         rvf_hnsw *e = NULL;
-        CHECK_EQ_INT(rvf_indexseg_decode(again.data, again.len, DIM, &src, &e), RVF_OK);
+        CHECK_EQ_INT(rvf_indexseg_decode(again.data, again.len, DIM, N, &src, &e), RVF_OK);
         if (e)
             check_same_graph(orig, e);
         rvf_hnsw_free(e);
@@ -302,9 +323,9 @@ static void test_sparse(void)
         CHECK_EQ_INT(rvf_hnsw_add(h, s), RVF_OK);
     rvf_buf b;
     rvf_buf_init(&b);
-    CHECK_EQ_INT(rvf_indexseg_encode_ex(&b, h, 16), RVF_OK);
+    CHECK_EQ_INT(rvf_indexseg_encode_ex(&b, h, 16, false), RVF_OK);
     rvf_hnsw *d = NULL;
-    CHECK_EQ_INT(rvf_indexseg_decode(b.data, b.len, DIM, &src, &d), RVF_OK);
+    CHECK_EQ_INT(rvf_indexseg_decode(b.data, b.len, DIM, N, &src, &d), RVF_OK);
     if (d) {
         check_same_graph(h, d);
         check_same_search(h, d, 32);
@@ -359,7 +380,7 @@ static void test_truncation(void)
     int bad = 0;
     for (size_t len = 0; len <= 512; len++) {
         rvf_hnsw *d = NULL;
-        bad += rvf_indexseg_decode(big.data, len, DIM, &src, &d) != RVF_ERR_TRUNCATED_SEGMENT;
+        bad += rvf_indexseg_decode(big.data, len, DIM, N, &src, &d) != RVF_ERR_TRUNCATED_SEGMENT;
         bad += d != NULL;
     }
     CHECK_EQ_INT(bad, 0);
@@ -367,7 +388,7 @@ static void test_truncation(void)
     size_t ok_from = big.len;
     for (;;) {
         rvf_hnsw *d = NULL;
-        rvf_status st = rvf_indexseg_decode(big.data, ok_from - 1, DIM, &src, &d);
+        rvf_status st = rvf_indexseg_decode(big.data, ok_from - 1, DIM, N, &src, &d);
         rvf_hnsw_free(d);
         if (st != RVF_OK)
             break;
@@ -377,7 +398,7 @@ static void test_truncation(void)
     for (int i = 0; i < 200; i++) {
         size_t len = 513 + (size_t)(rvf_test_next(&rng) % (big.len - 513));
         rvf_hnsw *d = NULL;
-        rvf_status st = rvf_indexseg_decode(big.data, len, DIM, &src, &d);
+        rvf_status st = rvf_indexseg_decode(big.data, len, DIM, N, &src, &d);
         bad += st != (len < ok_from ? RVF_ERR_TRUNCATED_SEGMENT : RVF_OK);
         rvf_hnsw_free(d);
         uint32_t slot = (uint32_t)(rvf_test_next(&rng) % N);
@@ -401,7 +422,7 @@ static void test_byte_flips(void)
         size_t at = (size_t)(rvf_test_next(&rng) % (i % 2 ? big.len : 512));
         tmp[at] ^= (uint8_t)(1u << (rvf_test_next(&rng) % 8));
         rvf_hnsw *d = NULL;
-        rvf_status st = rvf_indexseg_decode(tmp, big.len, DIM, &src, &d);
+        rvf_status st = rvf_indexseg_decode(tmp, big.len, DIM, N, &src, &d);
         bad += st != RVF_OK && st != RVF_ERR_TRUNCATED_SEGMENT && st != RVF_ERR_INVALID_MANIFEST &&
                st != RVF_ERR_METRIC_UNSUPPORTED;
         if (d) {
@@ -425,6 +446,7 @@ int main(void)
     RVF_TEST_RUN(test_worked_example);
     RVF_TEST_RUN(test_rejections);
     RVF_TEST_RUN(test_round_trip);
+    RVF_TEST_RUN(test_slot_limit);
     RVF_TEST_RUN(test_sparse);
     RVF_TEST_RUN(test_node_seek);
     RVF_TEST_RUN(test_truncation);

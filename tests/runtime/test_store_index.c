@@ -1,0 +1,353 @@
+/* test_store_index.c: the persisted HNSW index through the public API (rvf_build_index): a
+ * sealed INDEX_SEG, reopen without a rebuild and with identical answers, delta segments for
+ * appends, replaced vectors (found exactly, before and after reopen), deletes, compaction
+ * carrying the index over, full rebuilds, cosine, a damaged index segment, and bad calls. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rvf_test.h"
+#include "store_util.h"
+
+#define DIM 24
+#define N1  3000
+#define N2  1000
+#define NQ  60
+#define K   10
+
+static float data[(N1 + N2) * DIM], queries[NQ * DIM];
+static rvf_test_rng rng = {0x1D5EEDull};
+
+/* 40 Gaussian-ish clusters: realistic neighbourhoods, so recall is meaningful. */
+static void make_data(void)
+{
+    float centers[40 * DIM];
+    for (size_t i = 0; i < 40 * DIM; i++)
+        centers[i] = rvf_test_unit(&rng) * 4.0f;
+    for (size_t i = 0; i < N1 + N2; i++) {
+        const float *c = centers + (i % 40) * DIM;
+        for (size_t d = 0; d < DIM; d++)
+            data[i * DIM + d] = c[d] + rvf_test_unit(&rng);
+    }
+    for (size_t i = 0; i < NQ * DIM; i++)
+        queries[i] = centers[(i / DIM) % 40 * DIM + i % DIM] + rvf_test_unit(&rng);
+}
+
+static uint64_t *id_range(uint64_t first, size_t n)
+{
+    uint64_t *ids = malloc(n * sizeof *ids);
+    for (size_t i = 0; i < n; i++)
+        ids[i] = first + i;
+    return ids;
+}
+
+static rvf_status query(rvf_store *s, const float *q, uint32_t ef, rvf_hit *out, uint32_t *n)
+{
+    rvf_query_params p = {.k = K, .metric = -1, .ef = ef};
+    return rvf_query(s, q, DIM, &p, out, n);
+}
+
+/* recall@K of ef=64 answers against exact ones over all queries */
+static double recall(rvf_store *s)
+{
+    size_t hit = 0;
+    for (size_t q = 0; q < NQ; q++) {
+        rvf_hit a[K], e[K];
+        uint32_t na = 0, ne = 0;
+        query(s, queries + q * DIM, 64, a, &na);
+        query(s, queries + q * DIM, 0, e, &ne);
+        for (uint32_t i = 0; i < na; i++)
+            for (uint32_t j = 0; j < ne; j++)
+                hit += a[i].id == e[j].id;
+    }
+    return (double)hit / (NQ * K);
+}
+
+/* All approximate answers, to compare across reopen. */
+static void answers(rvf_store *s, rvf_hit *out)
+{
+    for (size_t q = 0; q < NQ; q++) {
+        uint32_t n = 0;
+        CHECK_EQ_INT(query(s, queries + q * DIM, 32, out + q * K, &n), RVF_OK);
+        CHECK_EQ_INT(n, K);
+    }
+}
+
+static uint32_t index_segs(rvf_store *s, uint32_t *sealed)
+{
+    rvf_segment_info *segs = NULL;
+    uint32_t n = 0, idx = 0;
+    *sealed = 0;
+    if (rvf_segments(s, &segs, &n) != RVF_OK)
+        return 0;
+    for (uint32_t i = 0; i < n; i++)
+        if (segs[i].seg_type == 0x02) {
+            idx++;
+            *sealed += (segs[i].flags & 0x0008) != 0;
+        }
+    rvf_release(segs);
+    return idx;
+}
+
+typedef struct prog {
+    uint64_t calls, last_done, last_total;
+} prog;
+
+static void on_progress(void *ctx, uint64_t done, uint64_t total)
+{
+    prog *p = ctx;
+    p->calls++;
+    p->last_done = done;
+    p->last_total = total;
+}
+
+static void test_build_reopen_append(void)
+{
+    const char *path = tmp_path("index.rvf");
+    rvf_options o = rvf_options_default(DIM);
+    o.no_sync = 1;
+    rvf_store *s = NULL;
+    CHECK_EQ_INT(rvf_create(path, &o, &s), RVF_OK);
+    if (!s)
+        return;
+    uint64_t *ids = id_range(0, N1 + N2);
+    CHECK_EQ_INT(rvf_ingest(s, data, ids, N1, NULL, NULL), RVF_OK);
+    rvf_index_options io = rvf_index_options_default();
+    prog pr = {0};
+    io.progress = on_progress;
+    io.progress_ctx = &pr;
+    CHECK_EQ_INT(rvf_build_index(s, &io), RVF_OK);
+    CHECK(pr.calls >= 2);
+    CHECK_EQ_U64(pr.last_done, N1);
+    CHECK_EQ_U64(pr.last_total, N1);
+    uint32_t sealed;
+    CHECK_EQ_INT(index_segs(s, &sealed), 1);
+    CHECK_EQ_INT(sealed, 1);
+    rvf_status_info si;
+    rvf_status_get(s, &si);
+    CHECK_EQ_INT(si.index_segments, 1);
+    CHECK_EQ_U64(si.indexed_vectors, N1);
+    double r = recall(s);
+    printf("  recall@10 ef=64 after the build: %.3f\n", r);
+    CHECK(r >= 0.95);
+    /* nothing new: nothing written */
+    uint64_t size_before = si.file_size;
+    CHECK_EQ_INT(rvf_build_index(s, NULL), RVF_OK);
+    rvf_status_get(s, &si);
+    CHECK_EQ_U64(si.file_size, size_before);
+    static rvf_hit before[NQ * K], after[NQ * K];
+    answers(s, before);
+    CHECK_EQ_INT(rvf_close(s), RVF_OK);
+
+    /* reopen read-only: the graph is read, not rebuilt, and answers the same */
+    CHECK_EQ_INT(rvf_open_readonly(path, &s), RVF_OK);
+    if (!s)
+        return;
+    answers(s, after);
+    CHECK(memcmp(before, after, sizeof before) == 0);
+    rvf_status_get(s, &si);
+    CHECK_EQ_U64(si.indexed_vectors, N1);
+    CHECK_EQ_INT(rvf_build_index(s, NULL), RVF_ERR_READ_ONLY);
+    rvf_close(s);
+
+    /* append, extend: a delta segment (not sealed) */
+    CHECK_EQ_INT(rvf_open(path, &s), RVF_OK);
+    if (!s)
+        return;
+    CHECK_EQ_INT(rvf_ingest(s, data + (size_t)N1 * DIM, ids + N1, N2, NULL, NULL), RVF_OK);
+    CHECK_EQ_INT(rvf_build_index(s, NULL), RVF_OK);
+    CHECK_EQ_INT(index_segs(s, &sealed), 2);
+    CHECK_EQ_INT(sealed, 1);
+    rvf_status_get(s, &si);
+    CHECK_EQ_U64(si.indexed_vectors, N1 + N2);
+    r = recall(s);
+    printf("  recall@10 ef=64 after a delta of %d: %.3f\n", N2, r);
+    CHECK(r >= 0.95);
+    answers(s, before);
+    rvf_close(s);
+    CHECK_EQ_INT(rvf_open_readonly(path, &s), RVF_OK);
+    if (!s)
+        return;
+    answers(s, after);
+    CHECK(memcmp(before, after, sizeof before) == 0);
+    rvf_status_get(s, &si);
+    CHECK_EQ_U64(si.indexed_vectors, N1 + N2);
+    rvf_close(s);
+
+    /* replaced vectors: id 7 moves onto query 0, id 8 onto query 1; found exactly */
+    CHECK_EQ_INT(rvf_open(path, &s), RVF_OK);
+    if (!s)
+        return;
+    uint64_t moved[2] = {7, 8};
+    CHECK_EQ_INT(rvf_ingest(s, queries, moved, 2, NULL, NULL), RVF_OK);
+    rvf_status_get(s, &si);
+    CHECK_EQ_U64(si.stale_vectors, 2);
+    for (int pass = 0; pass < 2; pass++) {
+        for (int q = 0; q < 2; q++) {
+            rvf_hit h[K];
+            uint32_t n = 0;
+            CHECK_EQ_INT(query(s, queries + (size_t)q * DIM, 16, h, &n), RVF_OK);
+            CHECK_EQ_U64(h[0].id, moved[q]);
+            CHECK(h[0].distance == 0.0f);
+        }
+        rvf_close(s); /* and again after reopen: the load notices the rows moved */
+        CHECK_EQ_INT(rvf_open(path, &s), RVF_OK);
+        if (!s)
+            return;
+    }
+    rvf_status_get(s, &si);
+    CHECK_EQ_U64(si.stale_vectors, 2);
+    /* deletes: never returned */
+    uint64_t del[100];
+    for (int i = 0; i < 100; i++)
+        del[i] = (uint64_t)i * 37 % (N1 + N2);
+    CHECK_EQ_INT(rvf_delete(s, del, 100, NULL), RVF_OK);
+    int bad = 0;
+    for (size_t q = 0; q < NQ; q++) {
+        rvf_hit h[K];
+        uint32_t n = 0;
+        query(s, queries + q * DIM, 64, h, &n);
+        for (uint32_t i = 0; i < n; i++)
+            for (int d = 0; d < 100; d++)
+                bad += h[i].id == del[d];
+    }
+    CHECK_EQ_INT(bad, 0);
+    /* compaction: one sealed segment, renumbered; answers stay good, moved rows indexed */
+    CHECK_EQ_INT(rvf_compact(s), RVF_OK);
+    CHECK_EQ_INT(index_segs(s, &sealed), 1);
+    CHECK_EQ_INT(sealed, 1);
+    rvf_status_get(s, &si);
+    CHECK_EQ_U64(si.stale_vectors, 0);
+    r = recall(s);
+    printf("  recall@10 ef=64 after compaction: %.3f\n", r);
+    CHECK(r >= 0.95);
+    rvf_status_get(s, &si);
+    CHECK_EQ_U64(si.indexed_vectors, N1 + N2 - 100);
+    for (int q = 0; q < 2; q++) {
+        rvf_hit h[K];
+        uint32_t n = 0;
+        CHECK_EQ_INT(query(s, queries + (size_t)q * DIM, 16, h, &n), RVF_OK);
+        if (moved[q] % 37 != 0)
+            CHECK_EQ_U64(h[0].id, moved[q]);
+    }
+    /* full rebuild with other parameters replaces the stored graph */
+    io = rvf_index_options_default();
+    io.m = 8;
+    io.ef_construction = 64;
+    CHECK_EQ_INT(rvf_build_index(s, &io), RVF_OK);
+    CHECK_EQ_INT(index_segs(s, &sealed), 1);
+    rvf_status_get(s, &si);
+    CHECK(si.dead_bytes > 0);
+    r = recall(s);
+    printf("  recall@10 ef=64 with M 8, ef_construction 64: %.3f\n", r);
+    CHECK(r >= 0.90);
+    CHECK_EQ_INT(rvf_verify(s, NULL), RVF_OK);
+    rvf_close(s);
+    free(ids);
+}
+
+static void test_cosine_and_damage(void)
+{
+    const char *path = tmp_path("index-cos.rvf");
+    rvf_options o = rvf_options_default(DIM);
+    o.metric = RVF_METRIC_COSINE;
+    o.no_sync = 1;
+    rvf_store *s = NULL;
+    CHECK_EQ_INT(rvf_create(path, &o, &s), RVF_OK);
+    if (!s)
+        return;
+    uint64_t *ids = id_range(1000, N1);
+    CHECK_EQ_INT(rvf_ingest(s, data, ids, N1, NULL, NULL), RVF_OK);
+    CHECK_EQ_INT(rvf_build_index(s, NULL), RVF_OK);
+    double r = recall(s);
+    printf("  cosine recall@10 ef=64: %.3f\n", r);
+    CHECK(r >= 0.95);
+    /* reported distances are §8.1's cosine exactly */
+    rvf_hit h[K];
+    uint32_t n = 0;
+    CHECK_EQ_INT(query(s, queries, 64, h, &n), RVF_OK);
+    for (uint32_t i = 0; i < n; i++) {
+        float v[DIM];
+        rvf_get_vector(s, h[i].id, v, DIM);
+        double dot = 0, na = 0, nb = 0;
+        for (int d = 0; d < DIM; d++) {
+            dot += (double)queries[d] * v[d];
+            na += (double)queries[d] * queries[d];
+            nb += (double)v[d] * v[d];
+        }
+        CHECK(fabs(h[i].distance - (1.0 - dot / sqrt(na * nb))) < 1e-5);
+    }
+    rvf_close(s);
+
+    /* damage one byte of the INDEX_SEG payload: the store falls back to an in-memory graph */
+    size_t len;
+    uint8_t *b = read_file(path, &len);
+    size_t at = 0;
+    for (size_t off = 0; b && off + 64 <= len; off += 64)
+        if (memcmp(b + off, "SFVR", 4) == 0 && b[off + 5] == 0x02) {
+            at = off + 64 + 200;
+            break;
+        }
+    CHECK(at > 0);
+    if (b && at) {
+        b[at] ^= 0x40;
+        FILE *f = fopen(path, "wb");
+        fwrite(b, 1, len, f);
+        fclose(f);
+    }
+    free(b);
+    CHECK_EQ_INT(rvf_open_readonly(path, &s), RVF_OK);
+    if (s) {
+        r = recall(s);
+        printf("  recall@10 ef=64 with the index segment damaged (rebuilt in memory): %.3f\n", r);
+        CHECK(r >= 0.95);
+        rvf_status_info si;
+        rvf_status_get(s, &si);
+        CHECK_EQ_U64(si.indexed_vectors, 0); /* the stored graph was not used */
+        CHECK(rvf_verify(s, NULL) != RVF_OK);
+        rvf_close(s);
+    }
+    free(ids);
+}
+
+static void test_bad_calls(void)
+{
+    CHECK_EQ_INT(rvf_build_index(NULL, NULL), RVF_ERR_INVALID_ARGUMENT);
+    rvf_options o = rvf_options_default(DIM);
+    o.dtype = RVF_DTYPE_F16;
+    o.no_sync = 1;
+    rvf_store *s = NULL;
+    CHECK_EQ_INT(rvf_create(tmp_path("index-f16.rvf"), &o, &s), RVF_OK);
+    if (s) {
+        CHECK_EQ_INT(rvf_build_index(s, NULL), RVF_ERR_INVALID_ARGUMENT);
+        rvf_close(s);
+    }
+    o = rvf_options_default(DIM);
+    o.no_sync = 1;
+    CHECK_EQ_INT(rvf_create(tmp_path("index-bad.rvf"), &o, &s), RVF_OK);
+    if (!s)
+        return;
+    rvf_index_options io = rvf_index_options_default();
+    io.metric = RVF_METRIC_HAMMING;
+    CHECK_EQ_INT(rvf_build_index(s, &io), RVF_ERR_METRIC_UNSUPPORTED);
+    io = rvf_index_options_default();
+    io.m = 1;
+    CHECK_EQ_INT(rvf_build_index(s, &io), RVF_ERR_INVALID_ARGUMENT);
+    /* an empty store: an empty sealed graph, then queries answer nothing */
+    CHECK_EQ_INT(rvf_build_index(s, NULL), RVF_OK);
+    rvf_hit h[K];
+    uint32_t n = 7;
+    CHECK_EQ_INT(query(s, queries, 16, h, &n), RVF_OK);
+    CHECK_EQ_INT(n, 0);
+    rvf_close(s);
+}
+
+int main(void)
+{
+    make_data();
+    RVF_TEST_RUN(test_build_reopen_append);
+    RVF_TEST_RUN(test_cosine_and_damage);
+    RVF_TEST_RUN(test_bad_calls);
+    return rvf_test_finish();
+}
