@@ -127,7 +127,10 @@ enum {
     O_IDS,
     O_DRY_RUN,
     O_LIMIT,
-    O_DIALECT
+    O_DIALECT,
+    O_M,
+    O_EF_CONSTRUCTION,
+    O_FULL
 };
 
 typedef struct optdef {
@@ -507,6 +510,7 @@ static const char help_main[] =
     "  ingest    add vectors from .npy, .fvecs, .bvecs, CSV or JSON Lines files\n"
     "  query     k nearest neighbours of a vector, with an optional metadata filter\n"
     "  delete    delete vectors by id or by filter\n"
+    "  index     build or extend the HNSW index and store it in the file\n"
     "  compact   rewrite the store without deleted vectors and superseded segments\n"
     "  status    counts, dimension, metric, epoch, sizes\n"
     "  inspect   segments, manifest (Level 0 and Level 1) and manifest chain\n"
@@ -631,6 +635,31 @@ static const char help_delete[] =
     "Examples:\n"
     "  rvf delete docs.rvf --ids 1,2,5-9\n"
     "  rvf delete docs.rvf --field year=1 --filter 'year < 2000' --dry-run\n";
+
+static const char help_index[] =
+    "Usage: rvf index PATH [--m N] [--ef-construction N] [--metric M] [--full] [-q]\n"
+    "\n"
+    "Build or extend the store's HNSW index and write it into the file (INDEX_SEG),\n"
+    "so later opens answer approximate queries (rvf query --ef) without rebuilding.\n"
+    "The first run writes the whole graph as one sealed segment; later runs insert\n"
+    "the vectors ingested since and append only the nodes that changed. Compaction\n"
+    "carries the index over. Nothing new to index: nothing is written.\n"
+    "\n"
+    "Options:\n"
+    "  --m N                links per node (layer 0: 2N), 2..2048 (default 16)\n"
+    "  --ef-construction N  beam width while building (default 200); higher builds\n"
+    "                       slower and gives better recall\n"
+    "  --metric M           l2, ip or cosine (default: the store's metric)\n"
+    "  --full               rebuild from scratch and replace the stored index\n"
+    "  -q, --quiet          print nothing on success\n"
+    "  -h, --help           show this help\n"
+    "\n"
+    "A progress bar is drawn on stderr when it is a terminal.\n"
+    "\n" EXIT_TEXT "\n"
+    "Examples:\n"
+    "  rvf index docs.rvf\n"
+    "  rvf index docs.rvf --m 32 --ef-construction 400 --full\n"
+    "  rvf query docs.rvf --vector 0.1,0.2,... -k 10 --ef 64\n";
 
 static const char help_compact[] =
     "Usage: rvf compact PATH [-q]\n"
@@ -1696,6 +1725,102 @@ static int parse_simple(int argc, char **argv, const optdef *defs, const char *h
     return RC_OK;
 }
 
+static void index_progress(void *ctx, uint64_t done, uint64_t total)
+{
+    progress *p = ctx;
+    p->bytes_total = total ? total : 1;
+    progress_draw(p, done, total ? done : 1, done == total);
+}
+
+static int cmd_index(int argc, char **argv)
+{
+    static const optdef defs[] = {{"m", 0, true, O_M},
+                                  {"ef-construction", 0, true, O_EF_CONSTRUCTION},
+                                  {"metric", 0, true, O_METRIC},
+                                  {"full", 0, false, O_FULL},
+                                  OPT_QUIET,
+                                  OPT_HELP,
+                                  OPT_END};
+    argstate a = {argc, argv, 0, false};
+    const char *val, *path = NULL;
+    int id = 0, r, rc = RC_OK;
+    rvf_index_options io = rvf_index_options_default();
+    uint64_t num;
+    while ((r = next_arg(&a, defs, &id, &val)) >= 0) {
+        if (r == RC_USAGE)
+            return RC_USAGE;
+        if (r == 0) {
+            if (path)
+                return usage("unexpected argument '%s'", val);
+            path = val;
+            continue;
+        }
+        switch (id) {
+        case O_HELP:
+            fputs(help_index, stdout);
+            return RC_OK;
+        case O_QUIET:
+            g_quiet = 1;
+            break;
+        case O_M:
+            if ((rc = parse_num_opt("--m", val, 2, 2048, &num)))
+                return rc;
+            io.m = (uint32_t)num;
+            break;
+        case O_EF_CONSTRUCTION:
+            if ((rc = parse_num_opt("--ef-construction", val, 1, 1000000, &num)))
+                return rc;
+            io.ef_construction = (uint32_t)num;
+            break;
+        case O_METRIC:
+            if ((rc = parse_metric(val, &io.metric)))
+                return rc;
+            break;
+        case O_FULL:
+            io.full = 1;
+            break;
+        default:
+            break;
+        }
+    }
+    if (!path)
+        return usage("PATH is required");
+    rvf_store *s = NULL;
+    if ((rc = open_writable(path, &s)))
+        return rc;
+    progress pg = {isatty(2) && !g_quiet, now_s(), 0, 0};
+    io.progress = index_progress;
+    io.progress_ctx = &pg;
+    rvf_status_info before, after;
+    double t0 = now_s();
+    rvf_status st = rvf_status_get(s, &before);
+    if (st == RVF_OK)
+        st = rvf_build_index(s, &io);
+    if (pg.on)
+        fputc('\n', stderr);
+    if (st == RVF_OK)
+        st = rvf_status_get(s, &after);
+    if (st != RVF_OK) {
+        rc = store_fail(st, path);
+        rvf_close(s);
+        return rc;
+    }
+    if ((st = rvf_close(s)) != RVF_OK)
+        return store_fail(st, path);
+    if (!g_quiet) {
+        if (after.file_size == before.file_size)
+            printf("%s: the index already covers all %llu vectors; nothing written\n", path,
+                   (unsigned long long)after.total_vectors);
+        else
+            printf("indexed %s: %llu vectors in %.2f s, %u index segment%s, +%llu bytes; "
+                   "epoch %u\n",
+                   path, (unsigned long long)after.indexed_vectors, now_s() - t0,
+                   (unsigned)after.index_segments, after.index_segments == 1 ? "" : "s",
+                   (unsigned long long)(after.file_size - before.file_size), (unsigned)after.epoch);
+    }
+    return RC_OK;
+}
+
 static int cmd_compact(int argc, char **argv)
 {
     static const optdef defs[] = {OPT_QUIET, OPT_HELP, OPT_END};
@@ -1764,7 +1889,8 @@ static int cmd_status(int argc, char **argv)
         hex(stdout, i.file_id, 16);
         fputs("\",\"parent_id\":\"", stdout);
         hex(stdout, i.parent_id, 16);
-        printf("\",\"lineage_depth\":%u}\n", (unsigned)i.lineage_depth);
+        printf("\",\"lineage_depth\":%u,\"index_segments\":%u}\n", (unsigned)i.lineage_depth,
+               (unsigned)i.index_segments);
         return RC_OK;
     }
     printf("path             %s\n", sa.path);
@@ -1781,6 +1907,8 @@ static int cmd_status(int argc, char **argv)
     printf("profile          %u\n", (unsigned)i.profile_id);
     printf("epoch            %u\n", (unsigned)i.epoch);
     printf("segments         %u\n", (unsigned)i.segment_count);
+    printf("index segments   %u%s\n", (unsigned)i.index_segments,
+           i.index_segments ? "" : " (rvf index builds one; queries with --ef then load it)");
     printf("file size        %" PRIu64 " bytes\n", i.file_size);
     printf("dead bytes       %" PRIu64 " (reclaimed by rvf compact)\n", i.dead_bytes);
     printf("manifest offset  %" PRIu64 "\n", i.manifest_offset);
@@ -2444,9 +2572,10 @@ static const command commands[] = {
     {"create", cmd_create, help_create},    {"ingest", cmd_ingest, help_ingest},
     {"query", cmd_query, help_query},       {"delete", cmd_delete, help_delete},
     {"compact", cmd_compact, help_compact}, {"status", cmd_status, help_status},
-    {"inspect", cmd_inspect, help_inspect}, {"verify", cmd_verify, help_verify},
-    {"dump", cmd_dump, help_dump},          {"export", cmd_export, help_export},
-    {"import", cmd_import, help_import},    {"help", cmd_help, help_help},
+    {"index", cmd_index, help_index},       {"inspect", cmd_inspect, help_inspect},
+    {"verify", cmd_verify, help_verify},    {"dump", cmd_dump, help_dump},
+    {"export", cmd_export, help_export},    {"import", cmd_import, help_import},
+    {"help", cmd_help, help_help},
 };
 
 static const command *find_command(const char *name)

@@ -1620,6 +1620,8 @@ rvf_status rvf_build_index(rvf_store *s, const rvf_index_options *opt)
     st = rvf_indexseg_encode_ex(&pl, s->hnsw, RVF_INDEXSEG_RESTART, !full);
     if (st == RVF_OK)
         st = manifest_next(s, &nm, 2);
+    if (st == RVF_OK) /* manifest_next leaves the deleted list to the caller */
+        st = deleted_list(s, NULL, NULL, &nm.deleted, &nm.ndeleted);
     if (st == RVF_OK && full) { /* the sealed graph replaces every earlier INDEX_SEG */
         uint32_t kept = 0;
         for (uint32_t i = 0; i < nm.ndir; i++) {

@@ -133,7 +133,7 @@ EOF
 
 # ---------------------------------------------------------------------------------------------
 # help, version, usage
-for c in create ingest query delete compact status inspect verify dump export import help; do
+for c in create ingest query delete index compact status inspect verify dump export import help; do
     run "$RVF" "$c" --help
     expect_rc 0 "$c --help"
     check "$c --help shows Usage and Examples" contains out "Examples:"
@@ -263,12 +263,33 @@ run "$RVF" query s.rvf --from v.csv --row 5 -k 1 --json
 check "a deleted vector is not found" json out "d['results'][0]['id']!='5'"
 
 # ---------------------------------------------------------------------------------------------
+# index: build, nothing-to-do, approximate query equals exact here, carried over by compaction
+run "$RVF" query s.rvf --from v.csv --row 9 -k 5 --json
+cp out exact.json
+run "$RVF" index s.rvf
+expect_rc 0 "index"
+check "index summary" grep -Eq "^indexed s.rvf: [0-9]+ vectors in .* 1 index segment, \+[0-9]+ bytes" out
+run "$RVF" index s.rvf
+expect_rc 0 "index again"
+check "index again: nothing written" grep -q "nothing written" out
+run "$RVF" status s.rvf --json
+check "status: one index segment" json out "d['index_segments']==1"
+run "$RVF" query s.rvf --from v.csv --row 9 -k 5 --ef 64 --json
+expect_rc 0 "query --ef with a stored index"
+check "query --ef answers as exact on a small store" cmp -s out exact.json
+bad_input "index --m 1" 2 s.rvf "--m" "$RVF" index s.rvf --m 1
+bad_input "index --metric hamming" 2 s.rvf "--metric" "$RVF" index s.rvf --metric hamming
+bad_input "index: no path" 2 s.rvf "PATH is required" "$RVF" index
+bad_input "index: missing file" 1 s.rvf "missing.rvf" "$RVF" index missing.rvf
+
+# ---------------------------------------------------------------------------------------------
 # compact, status, inspect, verify
 run "$RVF" compact s.rvf
 expect_rc 0 "compact"
 check "compact summary" grep -q "^compacted s.rvf: .* bytes, $((420 - 7 - FR)) live vectors" out
 run "$RVF" status s.rvf --json
 check "status after compact: no dead bytes" json out "d['dead_bytes']==0 and d['live_vectors']==420-7-$FR"
+check "compaction keeps the index (one sealed segment)" json out "d['index_segments']==1"
 run "$RVF" status s.rvf
 expect_rc 0 "status text"
 check "status text has fields" grep -q '^live vectors  *[0-9]' out
