@@ -391,8 +391,10 @@ static void prefetch_row(const rvf_hnsw *h, uint32_t slot)
  * Each expansion first collects the unvisited neighbours and prefetches their rows, so the
  * distance computations overlap the memory latency. */
 static rvf_status search_layer(rvf_hnsw *h, const hnsw_query *q, const hnsw_item *eps, size_t n_ep,
-                               uint32_t ef, uint32_t layer, rvf_hnsw_filter_fn filter, void *fctx)
+                               uint32_t ef, uint32_t layer, rvf_hnsw_filter_fn filter, void *fctx,
+                               uint32_t max_fail)
 {
+    uint32_t fails = 0;
     rvf_status st = visit_begin(h);
     if (st != RVF_OK)
         return st;
@@ -414,6 +416,12 @@ static rvf_status search_layer(rvf_hnsw *h, const hnsw_query *q, const hnsw_item
         hnsw_item c = heap_pop(&h->cand, false);
         if (h->res.n >= ef && item_less(h->res.a[0], c))
             break;
+        if (max_fail && filter) { /* §8.4 intra-filter: give up after a long run of misses */
+            if (filter(fctx, c.id))
+                fails = 0;
+            else if (++fails >= max_fail && h->res.n)
+                break;
+        }
         const uint32_t *l = links_at(h, c.id, layer);
         uint32_t n_todo = 0;
         for (uint32_t i = 0; i < l[0]; i++) {
@@ -522,7 +530,7 @@ rvf_status rvf_hnsw_add(rvf_hnsw *h, uint32_t slot)
     size_t n_ep = 1;
     int32_t top = h->max_level < (int32_t)level ? h->max_level : (int32_t)level;
     for (int32_t lc = top; lc >= 0; lc--) {
-        st = search_layer(h, &q, h->ep, n_ep, h->p.ef_construction, (uint32_t)lc, NULL, NULL);
+        st = search_layer(h, &q, h->ep, n_ep, h->p.ef_construction, (uint32_t)lc, NULL, NULL, 0);
         size_t n = st == RVF_OK ? res_sorted(h) : SIZE_MAX;
         if (n == SIZE_MAX || !grow((void **)&h->ep, &h->ep_cap, n, sizeof *h->ep))
             return RVF_ERR_OUT_OF_MEMORY;
@@ -546,6 +554,13 @@ rvf_status rvf_hnsw_search(rvf_hnsw *h, const float *query, uint32_t k, uint32_t
                            rvf_hnsw_filter_fn filter, void *filter_ctx, uint32_t *out_slots,
                            float *out_dists, uint32_t *n_out)
 {
+    return rvf_hnsw_search_ex(h, query, k, ef, filter, filter_ctx, 0, out_slots, out_dists, n_out);
+}
+
+rvf_status rvf_hnsw_search_ex(rvf_hnsw *h, const float *query, uint32_t k, uint32_t ef,
+                              rvf_hnsw_filter_fn filter, void *filter_ctx, uint32_t max_fail,
+                              uint32_t *out_slots, float *out_dists, uint32_t *n_out)
+{
     if (!h || !n_out || (!query && k))
         return RVF_ERR_INVALID_ARGUMENT;
     *n_out = 0;
@@ -555,7 +570,7 @@ rvf_status rvf_hnsw_search(rvf_hnsw *h, const float *query, uint32_t k, uint32_t
     hnsw_item cur = {qdist(h, &q, h->entry), h->entry};
     for (int32_t lc = h->max_level; lc > 0; lc--)
         cur = greedy(h, &q, cur, (uint32_t)lc);
-    rvf_status st = search_layer(h, &q, &cur, 1, ef > k ? ef : k, 0, filter, filter_ctx);
+    rvf_status st = search_layer(h, &q, &cur, 1, ef > k ? ef : k, 0, filter, filter_ctx, max_fail);
     if (st != RVF_OK)
         return st;
     size_t n = res_sorted(h);

@@ -72,6 +72,12 @@ rvf_status rvf_hnsw_search(rvf_hnsw *h, const float *query, uint32_t k, uint32_t
                            rvf_hnsw_filter_fn filter, void *filter_ctx, uint32_t *out_slots,
                            float *out_dists, uint32_t *n_out);
 
+/* The same with §8.4's intra-filter stop: the walk ends after max_fail consecutive expanded
+ * nodes that the filter rejects, once it holds a result (0: no limit). */
+rvf_status rvf_hnsw_search_ex(rvf_hnsw *h, const float *query, uint32_t k, uint32_t ef,
+                              rvf_hnsw_filter_fn filter, void *filter_ctx, uint32_t max_fail,
+                              uint32_t *out_slots, float *out_dists, uint32_t *n_out);
+
 /* ---- graph access for the INDEX_SEG codec (§5.2) -------------------------------------------- */
 uint32_t rvf_hnsw_dim(const rvf_hnsw *h);
 rvf_metric rvf_hnsw_metric(const rvf_hnsw *h);

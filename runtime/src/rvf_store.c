@@ -1527,8 +1527,37 @@ static bool hnsw_graph_eligible(void *ctx, uint32_t slot)
     return !(c->s->stale && c->s->stale[slot]) && hnsw_eligible(ctx, slot);
 }
 
+/* Fraction of live vectors passing the filter (§8.4): exact for tables up to 2048 slots, else
+ * estimated from 1024 slots drawn with a fixed-seed generator (a stride would alias with
+ * periodic metadata). */
+static double filter_selectivity(const rvf_store *s, const rvf_query_params *p)
+{
+    if (!p->filter || s->n == s->ndead)
+        return 1.0;
+    size_t draws = s->n <= 2048 ? s->n : 1024, seen = 0, pass = 0;
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+    for (size_t i = 0; i < draws; i++) {
+        size_t j = i;
+        if (draws < s->n) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            j = (size_t)(x % s->n);
+        }
+        if (s->dead[j])
+            continue;
+        bool match = false;
+        seen++;
+        if (rvf_filter_eval(p->filter, p->filter_len, s->meta[j].fields, s->meta[j].n, &match) ==
+                RVF_OK &&
+            match)
+            pass++;
+    }
+    return seen ? (double)pass / (double)seen : 1.0;
+}
+
 static rvf_status query_hnsw(rvf_store *s, const float *query, rvf_metric metric,
-                             const rvf_query_params *p, rvf_hit *out, uint32_t *n_out)
+                             const rvf_query_params *p, double sel, rvf_hit *out, uint32_t *n_out)
 {
     rvf_status st = index_ensure(s, metric);
     if (st != RVF_OK)
@@ -1539,9 +1568,19 @@ static rvf_status query_hnsw(rvf_store *s, const float *query, rvf_metric metric
     hnsw_filter_ctx fc = {s, p->filter, p->filter_len};
     if (!slots || !dists)
         st = RVF_ERR_OUT_OF_MEMORY;
-    else
-        st = rvf_hnsw_search(s->hnsw, query, p->k, p->ef, hnsw_graph_eligible, &fc, slots, dists,
-                             &got);
+    else {
+        /* §8.4: 1-20% passing: intra-filter with a miss budget of 3 ef; above 20%: post-filter,
+         * a beam widened by min(1/s, 10) (the filter still decides what may be returned) */
+        uint32_t ef = p->ef, max_fail = 0;
+        if (p->filter && sel <= 0.20)
+            max_fail = 3 * (ef > p->k ? ef : p->k);
+        else if (p->filter && sel < 1.0) {
+            double f = 1.0 / sel > 10.0 ? 10.0 : 1.0 / sel;
+            ef = (uint32_t)((double)ef * f > 1e6 ? 1e6 : (double)ef * f);
+        }
+        st = rvf_hnsw_search_ex(s->hnsw, query, p->k, ef, hnsw_graph_eligible, &fc, max_fail, slots,
+                                dists, &got);
+    }
     /* ties by id, as the exact scan orders them (the graph orders by slot) */
     for (uint32_t i = 0; st == RVF_OK && i < got; i++)
         hits_offer(out, &n, p->k, (rvf_hit){s->ids[slots[i]], dists[i]});
@@ -1683,8 +1722,14 @@ rvf_status rvf_query(rvf_store *s, const float *query, uint32_t dim, const rvf_q
     for (uint32_t d = 0; d < dim; d++)
         if (!isfinite(query[d]))
             return fail(RVF_ERR_INVALID_ARGUMENT, "the query has a NaN or infinite value");
-    if (p->ef && s->dtype == RVF_DTYPE_F32)
-        return query_hnsw(s, query, (rvf_metric)metric, p, out, n_out);
+    /* §8.4 pre-filter: below 1% passing, the few candidates are scanned exactly */
+    double sel = p->ef && s->dtype == RVF_DTYPE_F32 ? filter_selectivity(s, p) : 0;
+    if (p->ef && s->dtype == RVF_DTYPE_F32 && sel >= 0.01) {
+        rvf_status st = query_hnsw(s, query, (rvf_metric)metric, p, sel, out, n_out);
+        if (st != RVF_ERR_K_TOO_LARGE || !p->filter)
+            return st;
+        g_detail[0] = 0; /* the graph found fewer than k that pass: the exact scan decides */
+    }
     rvfk_hit *heap = rvf_malloc((size_t)p->k * sizeof *heap);
     if (!heap)
         return RVF_ERR_OUT_OF_MEMORY;
