@@ -33,6 +33,11 @@ struct rvf_hnsw {
     int8_t *level;    /* per slot; -1 absent */
     float *inv_norm;  /* cosine only: 1 / |row| per slot (0 for a zero row) */
     uint8_t *dirty;   /* per slot: 1 when its lists changed since rvf_hnsw_clear_dirty */
+    /* rvf_hnsw_enable_sq8: 8-bit codes of every row (nodes_cap * dim) and their range */
+    uint8_t *codes;
+    float *sq_min, *sq_max;
+    float (*dist_sq8)(rvf_metric, const float *, const uint8_t *, const float *, const float *,
+                      size_t);
     uint32_t nodes_cap, slot_limit, count;
     uint32_t entry;
     int32_t max_level; /* -1: empty */
@@ -260,6 +265,8 @@ void rvf_hnsw_free(rvf_hnsw *h)
     rvf_free(h->level);
     rvf_free(h->inv_norm);
     rvf_free(h->dirty);
+    rvf_free(h->codes);
+    rvf_free(h->sq_min);
     rvf_free(h->visit);
     rvf_free(h->todo);
     rvf_free(h->cand.a);
@@ -299,6 +306,12 @@ static rvf_status reserve_slot(rvf_hnsw *h, uint32_t slot)
     if (!dy)
         return RVF_ERR_OUT_OF_MEMORY;
     h->dirty = dy;
+    if (h->codes) {
+        uint8_t *c = rvf_realloc(h->codes, cap * h->dim);
+        if (!c)
+            return RVF_ERR_OUT_OF_MEMORY;
+        h->codes = c;
+    }
     if (h->metric == RVF_METRIC_COSINE) {
         float *nv = rvf_realloc(h->inv_norm, cap * sizeof *nv);
         if (!nv)
@@ -329,6 +342,9 @@ static rvf_status new_node(rvf_hnsw *h, uint32_t slot, uint32_t level)
     h->level[slot] = (int8_t)level;
     if (h->inv_norm)
         h->inv_norm[slot] = inv_norm(h, row(h, slot));
+    if (h->codes)
+        rvfk_sq8_encode(row(h, slot), h->sq_min, h->sq_max, h->dim,
+                        h->codes + (size_t)slot * h->dim);
     if (slot >= h->slot_limit)
         h->slot_limit = slot + 1;
     h->count++;
@@ -390,9 +406,22 @@ static void prefetch_row(const rvf_hnsw *h, uint32_t slot)
  * (max-heap). Ineligible nodes join the worklist so the walk stays connected, never the result.
  * Each expansion first collects the unvisited neighbours and prefetches their rows, so the
  * distance computations overlap the memory latency. */
+static float sq_dist(const rvf_hnsw *h, const hnsw_query *q, uint32_t slot)
+{
+    return h->dist_sq8(h->metric, q->v, h->codes + (size_t)slot * h->dim, h->sq_min, h->sq_max,
+                       h->dim);
+}
+
+static void prefetch_code(const rvf_hnsw *h, uint32_t slot)
+{
+    const char *p = (const char *)(h->codes + (size_t)slot * h->dim);
+    for (size_t off = 0; off < h->dim && off < 1024; off += 64)
+        __builtin_prefetch(p + off);
+}
+
 static rvf_status search_layer(rvf_hnsw *h, const hnsw_query *q, const hnsw_item *eps, size_t n_ep,
                                uint32_t ef, uint32_t layer, rvf_hnsw_filter_fn filter, void *fctx,
-                               uint32_t max_fail)
+                               uint32_t max_fail, bool sq)
 {
     uint32_t fails = 0;
     rvf_status st = visit_begin(h);
@@ -430,11 +459,14 @@ static rvf_status search_layer(rvf_hnsw *h, const hnsw_query *q, const hnsw_item
                 continue;
             visit[n] = epoch;
             todo[n_todo++] = n;
-            prefetch_row(h, n);
+            if (sq)
+                prefetch_code(h, n);
+            else
+                prefetch_row(h, n);
         }
         for (uint32_t i = 0; i < n_todo; i++) {
             uint32_t n = todo[i];
-            hnsw_item e = {qdist(h, q, n), n};
+            hnsw_item e = {sq ? sq_dist(h, q, n) : qdist(h, q, n), n};
             if (e.d != e.d || (h->res.n >= ef && !item_less(e, h->res.a[0])))
                 continue;
             if (!heap_push(&h->cand, e, false))
@@ -530,7 +562,8 @@ rvf_status rvf_hnsw_add(rvf_hnsw *h, uint32_t slot)
     size_t n_ep = 1;
     int32_t top = h->max_level < (int32_t)level ? h->max_level : (int32_t)level;
     for (int32_t lc = top; lc >= 0; lc--) {
-        st = search_layer(h, &q, h->ep, n_ep, h->p.ef_construction, (uint32_t)lc, NULL, NULL, 0);
+        st = search_layer(h, &q, h->ep, n_ep, h->p.ef_construction, (uint32_t)lc, NULL, NULL, 0,
+                          false);
         size_t n = st == RVF_OK ? res_sorted(h) : SIZE_MAX;
         if (n == SIZE_MAX || !grow((void **)&h->ep, &h->ep_cap, n, sizeof *h->ep))
             return RVF_ERR_OUT_OF_MEMORY;
@@ -570,13 +603,17 @@ rvf_status rvf_hnsw_search_ex(rvf_hnsw *h, const float *query, uint32_t k, uint3
     hnsw_item cur = {qdist(h, &q, h->entry), h->entry};
     for (int32_t lc = h->max_level; lc > 0; lc--)
         cur = greedy(h, &q, cur, (uint32_t)lc);
-    rvf_status st = search_layer(h, &q, &cur, 1, ef > k ? ef : k, 0, filter, filter_ctx, max_fail);
+    bool sq = h->codes != NULL;
+    if (sq) /* the entry's distance on the same scale as the walk's */
+        cur.d = sq_dist(h, &q, cur.id);
+    rvf_status st =
+        search_layer(h, &q, &cur, 1, ef > k ? ef : k, 0, filter, filter_ctx, max_fail, sq);
     if (st != RVF_OK)
         return st;
     size_t n = res_sorted(h);
     if (n == SIZE_MAX)
         return RVF_ERR_OUT_OF_MEMORY;
-    if (h->inv_norm) {
+    if (h->inv_norm || sq) { /* codes too: the final beam is re-ranked on the f32 rows */
         /* the walk ranked by dot products; report §8.1's cosine exactly and re-sort */
         for (size_t i = 0; i < n; i++)
             h->tmp[i].d = h->dist(h->metric, query, row(h, h->tmp[i].id), h->dim);
@@ -788,4 +825,54 @@ rvf_status rvf_hnsw_remap(const rvf_hnsw *h, const uint32_t *map, uint32_t n_map
     }
     *out = g;
     return RVF_OK;
+}
+
+rvf_status rvf_hnsw_enable_sq8(rvf_hnsw *h)
+{
+    if (!h)
+        return RVF_ERR_INVALID_ARGUMENT;
+    if (h->codes)
+        return RVF_OK;
+    float *mm = rvf_malloc(2 * (size_t)h->dim * sizeof *mm);
+    uint8_t *codes = rvf_malloc((size_t)(h->nodes_cap ? h->nodes_cap : 1) * h->dim);
+    if (!mm || !codes) {
+        rvf_free(mm);
+        rvf_free(codes);
+        return RVF_ERR_OUT_OF_MEMORY;
+    }
+    float *mn = mm, *mx = mm + h->dim;
+    bool any = false;
+    for (uint32_t j = 0; j < h->slot_limit; j++) {
+        if (h->level[j] < 0)
+            continue;
+        const float *r = row(h, j);
+        for (uint32_t d = 0; d < h->dim; d++) {
+            if (!any || r[d] < mn[d])
+                mn[d] = r[d];
+            if (!any || r[d] > mx[d])
+                mx[d] = r[d];
+        }
+        any = true;
+    }
+    for (uint32_t d = 0; d < h->dim; d++) {
+        if (!any) {
+            mn[d] = -1.0f;
+            mx[d] = 1.0f;
+        }
+        if (!(mx[d] - mn[d] >= 1.1920929e-7f)) /* §5.5: a flat dimension gets a unit range */
+            mx[d] = mn[d] + 1.0f;
+    }
+    for (uint32_t j = 0; j < h->slot_limit; j++)
+        if (h->level[j] >= 0)
+            rvfk_sq8_encode(row(h, j), mn, mx, h->dim, codes + (size_t)j * h->dim);
+    h->sq_min = mn;
+    h->sq_max = mx;
+    h->codes = codes;
+    h->dist_sq8 = rvfk_ops_best()->dist_f32_sq8;
+    return RVF_OK;
+}
+
+bool rvf_hnsw_sq8(const rvf_hnsw *h)
+{
+    return h->codes != NULL;
 }

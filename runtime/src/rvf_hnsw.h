@@ -78,6 +78,14 @@ rvf_status rvf_hnsw_search_ex(rvf_hnsw *h, const float *query, uint32_t k, uint3
                               rvf_hnsw_filter_fn filter, void *filter_ctx, uint32_t max_fail,
                               uint32_t *out_slots, float *out_dists, uint32_t *n_out);
 
+/* Quantized traversal: keep 8-bit scalar codes of every row (RVF-BRIEF §5.5: per-dimension
+ * min/max of the rows present now; rows added later are encoded in that range, clamped), walk
+ * layer 0 on the codes (a quarter of the memory traffic of f32 rows), then re-rank the final
+ * beam with exact f32 distances, which are the ones returned. Costs dim bytes per slot.
+ * Construction keeps using the f32 rows. OK if already enabled. */
+rvf_status rvf_hnsw_enable_sq8(rvf_hnsw *h);
+bool rvf_hnsw_sq8(const rvf_hnsw *h);
+
 /* ---- graph access for the INDEX_SEG codec (§5.2) -------------------------------------------- */
 uint32_t rvf_hnsw_dim(const rvf_hnsw *h);
 rvf_metric rvf_hnsw_metric(const rvf_hnsw *h);
