@@ -1889,8 +1889,8 @@ static int cmd_status(int argc, char **argv)
         hex(stdout, i.file_id, 16);
         fputs("\",\"parent_id\":\"", stdout);
         hex(stdout, i.parent_id, 16);
-        printf("\",\"lineage_depth\":%u,\"index_segments\":%u}\n", (unsigned)i.lineage_depth,
-               (unsigned)i.index_segments);
+        printf("\",\"lineage_depth\":%u,\"index_segments\":%u,\"read_requests\":%" PRIu64 "}\n",
+               (unsigned)i.lineage_depth, (unsigned)i.index_segments, i.read_requests);
         return RC_OK;
     }
     printf("path             %s\n", sa.path);
@@ -1912,7 +1912,8 @@ static int cmd_status(int argc, char **argv)
     printf("file size        %" PRIu64 " bytes\n", i.file_size);
     printf("dead bytes       %" PRIu64 " (reclaimed by rvf compact)\n", i.dead_bytes);
     printf("manifest offset  %" PRIu64 "\n", i.manifest_offset);
-    printf("bytes read       %" PRIu64 " (to open)\n", i.bytes_read);
+    printf("bytes read       %" PRIu64 " in %" PRIu64 " reads (to open)\n", i.bytes_read,
+           i.read_requests);
     if (recovered)
         printf("recovered from   %" PRIu64 " (a damaged newer manifest was skipped)\n",
                i.recovered_from);

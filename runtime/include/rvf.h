@@ -256,6 +256,12 @@ rvf_status rvf_get_metadata(rvf_store *s, uint64_t id, const rvf_value **fields,
 /* Copy one live vector (dim f32). RVF_ERR_NOT_FOUND if absent or deleted. */
 rvf_status rvf_get_vector(rvf_store *s, uint64_t id, float *out, uint32_t dim);
 
+/* What a store has read (rvf_status_info.load_state). Writable opens load everything at open;
+ * read-only and range-source opens read the root and Level 1, then data on first use. */
+enum {
+    RVF_LOAD_MANIFEST = 0, /* root and Level 1 only: counts, segment list, lineage */
+    RVF_LOAD_FULL = 2      /* every vector, metadata and deletion is in memory */
+};
 typedef struct rvf_status_info {
     uint64_t live_vectors;
     uint64_t total_vectors; /* distinct ids stored, including soft-deleted */
@@ -280,6 +286,8 @@ typedef struct rvf_status_info {
     uint32_t index_segments;  /* INDEX_SEGs in the current manifest */
     uint64_t indexed_vectors; /* vectors the persisted index covers (known once it is loaded) */
     uint64_t stale_vectors;   /* vectors replaced after the graph placed them (scanned exactly) */
+    uint64_t read_requests;   /* reads issued to the source since open (range requests) */
+    uint8_t load_state;       /* RVF_LOAD_*: what a read-only open has read so far */
 } rvf_status_info;
 rvf_status rvf_status_get(rvf_store *s, rvf_status_info *out);
 

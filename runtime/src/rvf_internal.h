@@ -203,7 +203,9 @@ struct rvf_io {
     /* Zero-copy access when the bytes are in memory, else NULL. */
     const uint8_t *(*map)(rvf_io *io, uint64_t off, size_t n);
     void (*close)(rvf_io *io);
-    uint64_t bytes_read; /* counted by read() */
+    uint64_t bytes_read;    /* counted by read() and mapped loads */
+    uint64_t read_requests; /* read() calls and mapped loads: the range requests a remote
+                               source would serve */
 };
 /* POSIX file: flags RVF_IO_READ, RVF_IO_WRITE (O_RDWR), RVF_IO_CREATE (O_CREAT|O_EXCL, mode
  * 0644, implies write). ENOSPC/EDQUOT -> RVF_ERR_DISK_FULL, failed fsync -> RVF_ERR_FSYNC_FAILED,

@@ -48,6 +48,7 @@ static rvf_status file_read(rvf_io *io, uint64_t off, void *dst, size_t n)
     if (off > (uint64_t)INT64_MAX - n)
         return RVF_ERR_TRUNCATED_SEGMENT;
     uint8_t *p = dst;
+    io->read_requests++;
     while (n) {
         ssize_t r = pread(f->fd, p, n < IO_CHUNK ? n : IO_CHUNK, (off_t)off);
         if (r < 0) {
@@ -224,6 +225,7 @@ static rvf_status mem_read(rvf_io *io, uint64_t off, void *dst, size_t n)
         return RVF_ERR_TRUNCATED_SEGMENT;
     memcpy(dst, m->view + off, n);
     io->bytes_read += n;
+    io->read_requests++;
     return RVF_OK;
 }
 
@@ -379,8 +381,10 @@ static rvf_status src_read(rvf_io *io, uint64_t off, void *dst, size_t n)
     if (off > s->src.size || n > s->src.size - off)
         return RVF_ERR_TRUNCATED_SEGMENT;
     rvf_status st = s->src.read(s->src.ctx, off, dst, n);
-    if (st == RVF_OK)
+    if (st == RVF_OK) {
         io->bytes_read += n;
+        io->read_requests++;
+    }
     return st;
 }
 

@@ -370,6 +370,7 @@ static rvf_status read_span(rvf_io *io, uint64_t off, uint64_t n, const uint8_t 
         const uint8_t *m = io->map(io, off, (size_t)n);
         if (m) {
             io->bytes_read += n;
+            io->read_requests++;
             *p = m;
             *owned = false;
             return RVF_OK;

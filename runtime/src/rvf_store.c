@@ -2252,6 +2252,8 @@ rvf_status rvf_status_get(rvf_store *s, rvf_status_info *o)
     o->index_segments = index_seg_count(&s->man);
     o->indexed_vectors = s->hnsw && s->hnsw_persisted ? s->hnsw_n : 0;
     o->stale_vectors = s->nstale;
+    o->read_requests = s->io->read_requests;
+    o->load_state = s->loaded ? RVF_LOAD_FULL : RVF_LOAD_MANIFEST;
     return RVF_OK;
 }
 

@@ -467,6 +467,9 @@ static void test_cold_open_reads_root_and_level1(void)
     rvf_status_get(r2, &st);
     CHECK_EQ_INT(st.live_vectors, 2000); /* known from the root and Level 1 */
     CHECK_EQ_U64(st.bytes_read, manifest_bytes);
+    CHECK_EQ_U64(st.read_requests, c.calls); /* every range request is counted */
+    CHECK(st.read_requests <= 3);
+    CHECK_EQ_INT(st.load_state, RVF_LOAD_MANIFEST);
     float q[32];
     gen(&r, q, 32);
     rvf_hit h1[5], h2[5];
@@ -481,6 +484,9 @@ static void test_cold_open_reads_root_and_level1(void)
     }
     /* the first query read the VEC_SEGs, each once */
     CHECK(c.bytes > manifest_bytes && c.bytes <= len);
+    rvf_status_get(r2, &st);
+    CHECK_EQ_U64(st.read_requests, c.calls);
+    CHECK_EQ_INT(st.load_state, RVF_LOAD_FULL);
     printf("  cold open: %llu bytes (root + Level 1) of %zu; after the first query %llu\n",
            (unsigned long long)manifest_bytes, len, (unsigned long long)c.bytes);
     rvf_close(r2);
