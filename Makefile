@@ -12,7 +12,7 @@ comma := ,
 sanitized = cmake -S . -B $(1) -G Ninja -DRVF_SANITIZE=$(2) -DRVF_WERROR=ON -DRVF_BUILD_BENCH=OFF >/dev/null && \
 	cmake --build $(1) -j $(JOBS) && cd $(1) && ctest --output-on-failure -j $(JOBS) -L native
 
-.PHONY: help deps build test demo kernel wasm size asan ubsan bench install format lint clean
+.PHONY: help deps build test demo kernel wasm size asan ubsan bench bench-peers install format lint clean
 
 help: ## Show this list
 	@echo "RVF (RuVector Format), the C implementation. Targets:"
@@ -57,6 +57,24 @@ bench: build ## Run the benchmarks (kernel ns per distance; microkernel and stor
 	@$(BUILD)/bench/bench_kernel
 	@node bench/bench-tile.mjs $(BUILD)/kernel/rvf_tile.wasm
 	@node bench/bench-store-ref.mjs --ours $(BUILD)/bench/bench_store $(BENCH_STORE_FLAGS)
+
+# The HNSW peer benchmark (bench/README.md, "HNSW against peers"): our graph, built Release in
+# PEERS_BUILD, against hnswlib-node, usearch and hnswlib-wasm from npm (bench/peers, its own
+# lockfile, never the root's), on GloVe-100 and Fashion-MNIST; data cached in out/bench-data.
+# hnswlib-node compiles with node-gyp against the system's Node headers (nodedir=/usr), nothing
+# downloaded. BENCH_PEERS_FLAGS, e.g. --quick (10k rows, 200 queries) or --dataset glove.
+PEERS_BUILD ?= build-peers
+BENCH_PEERS_FLAGS ?=
+bench-peers: deps ## HNSW vs hnswlib-node, usearch, hnswlib-wasm on GloVe-100 + Fashion-MNIST (BENCH_PEERS_FLAGS=--quick)
+	@test -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz || { \
+	  s=""; [ "$$(id -u)" -eq 0 ] || s=sudo; export DEBIAN_FRONTEND=noninteractive; \
+	  $$s apt-get install -y -qq dataset-fashion-mnist >/dev/null 2>&1 || \
+	  { $$s apt-get update -qq && $$s apt-get install -y -qq dataset-fashion-mnist >/dev/null; }; }
+	@cd bench/peers && { [ -f node_modules/.package-lock.json ] && [ node_modules/.package-lock.json -nt package-lock.json ] || \
+	  npm_config_nodedir=/usr npm ci --no-audit --no-fund --loglevel=error; }
+	@cmake -S . -B $(PEERS_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DRVF_BUILD_TESTS=OFF -DRVF_BUILD_WASM=OFF >/dev/null
+	@cmake --build $(PEERS_BUILD) -j $(JOBS) --target bench_hnsw bench_groundtruth
+	@node bench/bench-peers.mjs --build $(PEERS_BUILD) $(BENCH_PEERS_FLAGS)
 
 # cmake --install honours DESTDIR from the environment (staged installs for packaging).
 PREFIX ?= /usr/local
