@@ -251,6 +251,12 @@ typedef struct rvf_index_options {
 rvf_index_options rvf_index_options_default(void);
 rvf_status rvf_build_index(rvf_store *s, const rvf_index_options *opt);
 
+/* Read everything a lazy (read-only or range-source) open has not read yet: vectors, metadata,
+ * deletions and the stored HNSW graph; afterwards approximate queries use the full graph
+ * (RVF-BRIEF §6.1: A, then B + C). Before it, approximate queries (ef > 0, no filter) on a file
+ * whose Layer A was written by a compaction read only Layer A and the probed partitions. */
+rvf_status rvf_load(rvf_store *s);
+
 /* Metadata of one live vector: *fields points to *n values owned by the store (see above). */
 rvf_status rvf_get_metadata(rvf_store *s, uint64_t id, const rvf_value **fields, uint32_t *n);
 /* Copy one live vector (dim f32). RVF_ERR_NOT_FOUND if absent or deleted. */
@@ -260,6 +266,7 @@ rvf_status rvf_get_vector(rvf_store *s, uint64_t id, float *out, uint32_t dim);
  * read-only and range-source opens read the root and Level 1, then data on first use. */
 enum {
     RVF_LOAD_MANIFEST = 0, /* root and Level 1 only: counts, segment list, lineage */
+    RVF_LOAD_LAYER_A = 1,  /* plus Layer A and the partitions approximate queries probed */
     RVF_LOAD_FULL = 2      /* every vector, metadata and deletion is in memory */
 };
 typedef struct rvf_status_info {
@@ -283,11 +290,12 @@ typedef struct rvf_status_info {
     uint8_t file_id[16];
     uint8_t parent_id[16];
     uint32_t lineage_depth;
-    uint32_t index_segments;  /* INDEX_SEGs in the current manifest */
-    uint64_t indexed_vectors; /* vectors the persisted index covers (known once it is loaded) */
-    uint64_t stale_vectors;   /* vectors replaced after the graph placed them (scanned exactly) */
-    uint64_t read_requests;   /* reads issued to the source since open (range requests) */
-    uint8_t load_state;       /* RVF_LOAD_*: what a read-only open has read so far */
+    uint32_t index_segments;    /* INDEX_SEGs in the current manifest */
+    uint64_t indexed_vectors;   /* vectors the persisted index covers (known once it is loaded) */
+    uint64_t stale_vectors;     /* vectors replaced after the graph placed them (scanned exactly) */
+    uint64_t read_requests;     /* reads issued to the source since open (range requests) */
+    uint8_t load_state;         /* RVF_LOAD_*: what a read-only open has read so far */
+    uint32_t partitions_loaded; /* Layer-A partitions read by approximate queries */
 } rvf_status_info;
 rvf_status rvf_status_get(rvf_store *s, rvf_status_info *out);
 

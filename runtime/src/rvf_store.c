@@ -13,6 +13,7 @@
 
 #include "rvf_hnsw.h"
 #include "rvf_indexseg.h"
+#include "rvf_layera.h"
 #include "rvf_manifest.h"
 
 /* ---- errors with a detail line ---------------------------------------------------------- */
@@ -121,6 +122,13 @@ struct rvf_store {
                                  INDEX_SEG) replace rows a stored graph placed */
     uint32_t load_dir_i;      /* while loading: the dir index being read */
     bool loading;
+    /* progressive state of a lazy open (§6.2 "A only"): Layer A and the partitions read so far */
+    rvf_layera *la;
+    bool la_tried;
+    uint8_t **la_rows;  /* per partition: its rows once read, else NULL */
+    uint64_t *la_ids;   /* per slot: the vector id, known once its partition is read */
+    uint64_t la_slots;  /* slots Layer A covers */
+    uint32_t la_loaded; /* partitions read */
 };
 
 static size_t hash_id(uint64_t id, size_t mask)
@@ -327,8 +335,27 @@ static rvf_status table_upsert(rvf_store *s, uint64_t id, const uint8_t *row, si
     return RVF_OK;
 }
 
+static void layera_drop(rvf_store *s)
+{
+    uint32_t np = 0;
+    if (s->la)
+        rvf_layera_partitions(s->la, &np);
+    for (uint32_t i = 0; s->la_rows && i < np; i++)
+        rvf_free(s->la_rows[i]);
+    rvf_free(s->la_rows);
+    rvf_free(s->la_ids);
+    rvf_layera_free(s->la);
+    s->la = NULL;
+    s->la_rows = NULL;
+    s->la_ids = NULL;
+    s->la_slots = 0;
+    s->la_loaded = 0;
+    s->la_tried = false;
+}
+
 static void table_free(rvf_store *s)
 {
+    layera_drop(s);
     index_drop(s);
     s->hnsw_load_failed = false;
     stale_clear(s);
@@ -1416,7 +1443,8 @@ static rvf_status index_load(rvf_store *s, int metric)
     const rvf_manifest *m = &s->man;
     uint32_t base = UINT32_MAX;
     for (uint32_t i = 0; i < m->ndir; i++)
-        if (m->dir[i].seg_type == RVF_SEG_INDEX && (m->dir[i].flags & RVF_FLAG_SEALED))
+        if (m->dir[i].seg_type == RVF_SEG_INDEX && (m->dir[i].flags & RVF_FLAG_SEALED) &&
+            !(m->dir[i].flags & RVF_FLAG_HOT)) /* HOT: Layer A, read by the progressive path */
             base = i;
     if (base == UINT32_MAX)
         return RVF_ERR_NOT_FOUND;
@@ -1426,7 +1454,7 @@ static rvf_status index_load(rvf_store *s, int metric)
     rvf_status st = RVF_OK;
     for (uint32_t i = base; i < m->ndir && st == RVF_OK; i++) {
         const rvf_dir_entry *e = &m->dir[i];
-        if (e->seg_type != RVF_SEG_INDEX)
+        if (e->seg_type != RVF_SEG_INDEX || (e->flags & RVF_FLAG_HOT))
             continue;
         const uint8_t *p;
         bool owned;
@@ -1694,6 +1722,219 @@ rvf_status rvf_build_index(rvf_store *s, const rvf_index_options *opt)
     return RVF_OK;
 }
 
+/* ---- progressive queries (§6.2 "A only") ----------------------------------------------------
+ * A lazy open (read-only, range source) whose newest index segment is a Layer A written by a
+ * compaction (partitions = contiguous slot ranges, one VEC_SEG each, nothing appended since)
+ * answers approximate queries before anything else is read: Layer A once, then the VEC_SEGs of
+ * the n_probe partitions nearest the query, kept for later queries. */
+static int layera_dir(const rvf_store *s)
+{
+    const rvf_manifest *m = &s->man;
+    int at = -1;
+    for (uint32_t i = 0; i < m->ndir; i++) {
+        uint8_t t = m->dir[i].seg_type;
+        if (t == RVF_SEG_INDEX && (m->dir[i].flags & RVF_FLAG_HOT))
+            at = (int)i;
+        else if (t == RVF_SEG_INDEX || t == RVF_SEG_VEC)
+            at = -1; /* appended after the Layer A: its partitions no longer tell everything */
+    }
+    return at;
+}
+
+static rvf_status layera_open(rvf_store *s)
+{
+    if (s->la || s->la_tried)
+        return s->la ? RVF_OK : RVF_ERR_NOT_FOUND;
+    s->la_tried = true;
+    int at = layera_dir(s);
+    if (at < 0 || s->dtype != RVF_DTYPE_F32)
+        return RVF_ERR_NOT_FOUND;
+    const rvf_dir_entry *e = &s->man.dir[at];
+    const uint8_t *p;
+    bool owned;
+    rvf_status st = rvf_seg_load(s->io, e, s->io->size(s->io), &p, &owned);
+    if (st != RVF_OK)
+        return st;
+    st =
+        rvf_layera_decode(p, (size_t)e->payload_length, s->dim, s->man.total_vectors, &s->la, NULL);
+    if (owned)
+        rvf_free((void *)p);
+    if (st != RVF_OK)
+        return st;
+    uint32_t np = 0;
+    rvf_layera_part *parts = rvf_layera_partitions(s->la, &np);
+    s->la_slots = np ? parts[np - 1].end : 0;
+    s->la_rows = rvf_calloc(np + 1, sizeof *s->la_rows);
+    s->la_ids = rvf_calloc(s->la_slots + 1, sizeof *s->la_ids);
+    if (!s->la_rows || !s->la_ids) {
+        layera_drop(s);
+        s->la_tried = true;
+        return RVF_ERR_OUT_OF_MEMORY;
+    }
+    return RVF_OK;
+}
+
+/* Read partition i's VEC_SEG (its rows and ids). */
+static rvf_status layera_read_part(rvf_store *s, uint32_t i)
+{
+    uint32_t np = 0;
+    const rvf_layera_part *pt = rvf_layera_partitions(s->la, &np) + i;
+    if (s->la_rows[i])
+        return RVF_OK;
+    const rvf_dir_entry *e = NULL;
+    for (uint32_t d = 0; d < s->man.ndir && !e; d++)
+        if (s->man.dir[d].segment_id == pt->segment_ref && s->man.dir[d].seg_type == RVF_SEG_VEC)
+            e = &s->man.dir[d];
+    if (!e)
+        return fail(RVF_ERR_INVALID_MANIFEST, "Layer A names VEC_SEG id %llu, which is not listed",
+                    (unsigned long long)pt->segment_ref);
+    uint64_t count = pt->end - pt->start;
+    const uint8_t *p;
+    bool owned;
+    rvf_status st = rvf_seg_load(s->io, e, s->io->size(s->io), &p, &owned);
+    if (st != RVF_OK)
+        return st;
+    rvf_vec_block *blk = NULL;
+    uint32_t nb = 0, got = 0;
+    uint8_t *rows = rvf_malloc((size_t)count * s->row_bytes + 1);
+    st = rows ? rvf_vecseg_blocks(p, (size_t)e->payload_length, &blk, &nb) : RVF_ERR_OUT_OF_MEMORY;
+    for (uint32_t b = 0; b < nb && st == RVF_OK; b++) {
+        if (blk[b].dim != s->dim || blk[b].dtype != s->dtype || got + blk[b].count > count) {
+            st = RVF_ERR_INVALID_MANIFEST;
+            break;
+        }
+        st =
+            rvf_vecseg_decode_block(p, (size_t)e->payload_length, &blk[b],
+                                    s->la_ids + pt->start + got, rows + (size_t)got * s->row_bytes);
+        got += blk[b].count;
+    }
+    if (st == RVF_OK && got != count)
+        st = RVF_ERR_INVALID_MANIFEST;
+    rvf_free(blk);
+    if (owned)
+        rvf_free((void *)p);
+    if (st != RVF_OK) {
+        rvf_free(rows);
+        return fail(st, "VEC_SEG id %llu (Layer A partition %u): %s",
+                    (unsigned long long)e->segment_id, i, rvf_strerror(st));
+    }
+    s->la_rows[i] = rows;
+    s->la_loaded++;
+    return RVF_OK;
+}
+
+static uint32_t layera_part_of(const rvf_store *s, uint32_t slot)
+{
+    uint32_t np = 0;
+    const rvf_layera_part *pt = rvf_layera_partitions(s->la, &np);
+    uint32_t lo = 0, hi = np;
+    while (lo < hi) { /* the last partition starting at or before slot */
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (pt[mid].start <= slot)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo ? lo - 1 : UINT32_MAX;
+}
+
+static const float *layera_row(void *ctx, uint32_t slot)
+{
+    const rvf_store *s = ctx;
+    uint32_t i = layera_part_of(s, slot);
+    uint32_t np = 0;
+    const rvf_layera_part *pt = rvf_layera_partitions(s->la, &np);
+    if (i == UINT32_MAX || slot >= pt[i].end || !s->la_rows[i])
+        return NULL;
+    return (const float *)(const void *)(s->la_rows[i] + (slot - pt[i].start) * s->row_bytes);
+}
+
+static bool layera_live(void *ctx, uint32_t slot)
+{
+    const rvf_store *s = ctx;
+    if (!layera_row(ctx, slot))
+        return false;
+    uint64_t id = s->la_ids[slot];
+    size_t lo = 0, hi = s->man.ndeleted; /* the manifest's deleted ids are sorted */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->man.deleted[mid] < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return !(lo < s->man.ndeleted && s->man.deleted[lo] == id);
+}
+
+static rvf_status query_layera(rvf_store *s, const float *query, rvf_metric metric,
+                               const rvf_query_params *p, rvf_hit *out, uint32_t *n_out)
+{
+    rvf_layera_info info;
+    rvf_layera_get_info(s->la, &info);
+    if (info.metric != metric)
+        return RVF_ERR_NOT_FOUND;
+    /* the probe: the n_probe nearest centroids' partitions are read before the search */
+    uint32_t np = 0, k_c = info.centroid_count, n_probe = k_c < 10 ? k_c : 10;
+    const rvf_layera_part *pt = rvf_layera_partitions(s->la, &np);
+    const float *cent = rvf_layera_centroids(s->la);
+    rvf_hit *near = rvf_malloc(((size_t)n_probe + 1) * sizeof *near);
+    if (!near)
+        return RVF_ERR_OUT_OF_MEMORY;
+    uint32_t nn = 0;
+    const rvfk_ops *ops = rvfk_ops_best();
+    for (uint32_t c = 0; c < k_c && n_probe; c++)
+        hits_offer(near, &nn, n_probe,
+                   (rvf_hit){c, ops->dist_f32(metric, query, cent + (size_t)c * s->dim, s->dim)});
+    rvf_status st = RVF_OK;
+    for (uint32_t i = 0; i < np && st == RVF_OK; i++)
+        for (uint32_t j = 0; j < nn; j++)
+            if (pt[i].centroid == near[j].id) {
+                st = layera_read_part(s, i);
+                break;
+            }
+    rvf_free(near);
+    if (st != RVF_OK)
+        return st;
+    rvf_layera_query lq;
+    memset(&lq, 0, sizeof lq);
+    lq.n_probe = n_probe;
+    lq.row = layera_row;
+    lq.row_ctx = s;
+    lq.filter = layera_live;
+    lq.filter_ctx = s;
+    lq.slot_ids = s->la_ids;
+    rvf_slot_hit *hits = rvf_malloc(((size_t)p->k + 1) * sizeof *hits);
+    uint32_t got = 0;
+    st =
+        hits ? rvf_layera_search(s->la, query, p->k, &lq, hits, &got, NULL) : RVF_ERR_OUT_OF_MEMORY;
+    uint32_t n = 0;
+    for (uint32_t i = 0; st == RVF_OK && i < got; i++)
+        if (hits[i].exact)
+            out[n++] = (rvf_hit){hits[i].id, hits[i].dist};
+    rvf_free(hits);
+    if (st != RVF_OK)
+        return st;
+    *n_out = n;
+    if (n < p->k)
+        return fail(RVF_ERR_K_TOO_LARGE, "%u of k=%u results from Layer A and %u partitions", n,
+                    p->k, s->la_loaded);
+    return RVF_OK;
+}
+
+rvf_status rvf_load(rvf_store *s)
+{
+    g_detail[0] = 0;
+    if (!s)
+        return RVF_ERR_INVALID_ARGUMENT;
+    rvf_status st = ensure_loaded(s);
+    if (st == RVF_OK && s->dtype == RVF_DTYPE_F32 && index_seg_count(&s->man)) {
+        st = index_prepare(s, (rvf_metric)s->metric, &default_graph);
+        if (st == RVF_OK)
+            st = index_extend(s, NULL);
+    }
+    return st;
+}
+
 rvf_status rvf_query(rvf_store *s, const float *query, uint32_t dim, const rvf_query_params *p,
                      rvf_hit *out, uint32_t *n_out)
 {
@@ -1716,6 +1957,14 @@ rvf_status rvf_query(rvf_store *s, const float *query, uint32_t dim, const rvf_q
     }
     if (p->k == 0)
         return RVF_OK;
+    if (p->ef && !s->loaded && !p->filter && layera_open(s) == RVF_OK) {
+        for (uint32_t d = 0; d < dim; d++)
+            if (!isfinite(query[d]))
+                return fail(RVF_ERR_INVALID_ARGUMENT, "the query has a NaN or infinite value");
+        rvf_status st = query_layera(s, query, (rvf_metric)metric, p, out, n_out);
+        if (st != RVF_ERR_NOT_FOUND)
+            return st;
+    }
     rvf_status lst = ensure_loaded(s);
     if (lst != RVF_OK)
         return lst;
@@ -1911,12 +2160,105 @@ static bool copied_verbatim(uint8_t t)
            t != RVF_SEG_INDEX;
 }
 
+/* The partition layout of a compaction: per new slot its centroid and its VEC_SEG's id, the
+ * centroids, and the encoded Layer A. */
+typedef struct compact_parts {
+    uint32_t *assign; /* per new slot (sorted: runs) */
+    float *centroids;
+    uint32_t k;
+    uint64_t *seg_of; /* per new slot: the segment_id of the VEC_SEG holding it */
+    rvf_buf layera;
+} compact_parts;
+
+static void compact_parts_free(compact_parts *cp)
+{
+    rvf_free(cp->assign);
+    rvf_free(cp->centroids);
+    rvf_free(cp->seg_of);
+    rvf_buf_free(&cp->layera);
+}
+
+/* k-means over the live rows (it[], sorted by id), then it[] reordered by (centroid, id). */
+static rvf_status compact_partition(rvf_store *s, sort_item *it, size_t m, compact_parts *cp)
+{
+    uint32_t k = rvf_layera_default_k((uint32_t)m);
+    float *rows = rvf_malloc(m * s->row_bytes + 1);
+    uint32_t *assign = rvf_malloc(m * sizeof *assign), *perm = rvf_malloc(m * sizeof *perm);
+    float *cent = rvf_malloc((size_t)k * s->dim * sizeof *cent);
+    sort_item *tmp = rvf_malloc(m * sizeof *tmp);
+    cp->assign = rvf_malloc(m * sizeof *cp->assign);
+    cp->seg_of = rvf_malloc(m * sizeof *cp->seg_of);
+    rvf_buf_init(&cp->layera);
+    rvf_status st = rows && assign && perm && cent && tmp && cp->assign && cp->seg_of
+                        ? RVF_OK
+                        : RVF_ERR_OUT_OF_MEMORY;
+    for (size_t i = 0; st == RVF_OK && i < m; i++)
+        memcpy((uint8_t *)rows + i * s->row_bytes, s->rows + (size_t)it[i].idx * s->row_bytes,
+               s->row_bytes);
+    rvf_hnsw_source src = {NULL, NULL, rows, s->dim};
+    if (st == RVF_OK)
+        st = rvf_layera_train(&src, (uint32_t)m, s->dim, k, 0x4C41594552ull, cent, assign);
+    if (st == RVF_OK)
+        st = rvf_layera_order(assign, (uint32_t)m, k, perm);
+    if (st == RVF_OK) {
+        for (size_t i = 0; i < m; i++) {
+            tmp[i] = it[perm[i]];
+            cp->assign[i] = assign[perm[i]];
+        }
+        memcpy(it, tmp, m * sizeof *it);
+        cp->centroids = cent;
+        cp->k = k;
+        cent = NULL;
+    }
+    rvf_free(rows);
+    rvf_free(assign);
+    rvf_free(perm);
+    rvf_free(cent);
+    rvf_free(tmp);
+    if (st != RVF_OK) { /* no partition layout: the compaction goes on in id order */
+        compact_parts_free(cp);
+        memset(cp, 0, sizeof *cp);
+        sort_items(it, m);
+    }
+    return st == RVF_OK || st == RVF_ERR_INVALID_ARGUMENT ? RVF_OK : st;
+}
+
+/* Layer A (§5.3) of graph g over the compacted rows, partitions pointing at their VEC_SEGs. */
+static rvf_status compact_layera(rvf_store *s, const rvf_hnsw *g, const uint8_t *rows, size_t m,
+                                 compact_parts *cp)
+{
+    rvf_hnsw_source src = {NULL, NULL, (const float *)(const void *)rows, s->dim};
+    rvf_layera_params lp;
+    memset(&lp, 0, sizeof lp);
+    lp.k = cp->k;
+    lp.centroids = cp->centroids;
+    lp.assign = cp->assign;
+    rvf_layera *a = NULL;
+    rvf_status st = rvf_layera_build(g, &src, (uint32_t)m, &lp, &a, NULL);
+    if (st == RVF_OK) {
+        uint32_t np = 0;
+        rvf_layera_part *parts = rvf_layera_partitions(a, &np);
+        for (uint32_t i = 0; i < np; i++) {
+            parts[i].segment_ref = parts[i].start < m ? cp->seg_of[parts[i].start] : 0;
+            parts[i].block_ref = 0;
+        }
+        st = rvf_layera_encode(&cp->layera, a, NULL);
+    }
+    rvf_layera_free(a);
+    if (st == RVF_ERR_INVALID_ARGUMENT) { /* e.g. an empty graph: no Layer A, not an error */
+        cp->layera.len = 0;
+        return RVF_OK;
+    }
+    return st;
+}
+
 /* The stored graph (extended to every slot) renumbered for the compacted table: new slot i holds
  * old slot it[i].idx, rows in `rows`. Rows replaced since the graph placed them are inserted
  * again. Emitted as one SEALED INDEX_SEG into img. A graph that cannot be read is dropped (the
  * next rvf_build_index starts over), never carried over wrong. */
 static rvf_status compact_index(rvf_store *s, const sort_item *it, size_t m, const uint8_t *rows,
-                                rvf_buf *img, uint64_t seg_id, rvf_dir_entry *de, bool *emitted)
+                                rvf_buf *img, uint64_t seg_id, rvf_dir_entry *de, bool *emitted,
+                                compact_parts *cp)
 {
     rvf_status st = RVF_OK;
     if (!s->hnsw || !s->hnsw_persisted) {
@@ -1957,6 +2299,8 @@ static rvf_status compact_index(rvf_store *s, const sort_item *it, size_t m, con
                      de);
         *emitted = true;
     }
+    if (st == RVF_OK && cp->assign) /* Layer A over the renumbered graph, emitted last */
+        st = compact_layera(s, g, rows, m, cp);
     rvf_buf_free(&pl);
     rvf_hnsw_free(g);
     rvf_free(map);
@@ -1977,17 +2321,32 @@ static rvf_status compact_image(rvf_store *s, rvf_buf *img, rvf_manifest *nm)
             it[m++] = (sort_item){s->ids[j], (uint32_t)j};
     sort_items(it, m);
     rvf_status st = RVF_OK;
+    /* an indexed store is laid out by partition (Layer A, §5.3/§6.2): k-means over the live
+     * rows, slots sorted by centroid then id, one VEC_SEG per partition */
+    compact_parts cp;
+    memset(&cp, 0, sizeof cp);
+    if (index_seg_count(&s->man) && s->dtype == RVF_DTYPE_F32 && m >= 64)
+        st = compact_partition(s, it, m, &cp);
     uint32_t nverb = 0;
     for (uint32_t i = 0; i < s->man.ndir; i++)
         nverb += copied_verbatim(s->man.dir[i].seg_type);
     size_t per_seg = ((size_t)1 << 30) / (s->row_bytes + 16);
-    size_t nseg = (m + per_seg - 1) / per_seg, nruns = 0;
+    /* segment cuts: every per_seg rows, and at each partition's first row */
+    size_t nseg = 0, nruns = 0;
+    size_t *cuts = rvf_malloc((m + 2) * sizeof *cuts);
+    if (!cuts)
+        st = RVF_ERR_OUT_OF_MEMORY;
+    for (size_t i = 0, last = 0; st == RVF_OK && i < m; i++)
+        if (i == 0 || i - last >= per_seg || (cp.assign && cp.assign[i] != cp.assign[i - 1]))
+            cuts[nseg++] = last = i;
+    if (cuts)
+        cuts[nseg] = m;
     for (size_t i = 0; i < m; i++)
         if (s->meta[it[i].idx].n &&
             (i == 0 || it[i].id != it[i - 1].id + 1 || !s->meta[it[i - 1].idx].n))
             nruns++;
     *nm = s->man;
-    nm->dir = rvf_malloc(((size_t)nverb + nseg + nruns + 3) * sizeof *nm->dir);
+    nm->dir = rvf_malloc(((size_t)nverb + nseg + nruns + 4) * sizeof *nm->dir);
     nm->ndir = 0;
     nm->deleted = NULL;
     nm->ndeleted = 0;
@@ -2003,7 +2362,10 @@ static rvf_status compact_image(rvf_store *s, rvf_buf *img, rvf_manifest *nm)
         memcpy(rows + i * s->row_bytes, s->rows + (size_t)it[i].idx * s->row_bytes, s->row_bytes);
     }
     for (size_t k = 0; st == RVF_OK && k < nseg; k++) {
-        size_t a = k * per_seg, cnt = m - a < per_seg ? m - a : per_seg;
+        size_t a = cuts[k], cnt = cuts[k + 1] - cuts[k];
+        if (cp.seg_of)
+            for (size_t i = a; i < a + cnt; i++)
+                cp.seg_of[i] = seg_id;
         pl.len = 0;
         st = rvf_vecseg_encode(&pl, ids + a, rows + a * s->row_bytes, (uint32_t)cnt,
                                (uint16_t)s->dim, s->dtype, s->block_vectors);
@@ -2039,7 +2401,7 @@ static rvf_status compact_image(rvf_store *s, rvf_buf *img, rvf_manifest *nm)
     /* the index, renumbered to the new slot order (deleted nodes removed) */
     if (st == RVF_OK && index_seg_count(&s->man)) {
         bool emitted = false;
-        st = compact_index(s, it, m, rows, img, seg_id, &nm->dir[nm->ndir], &emitted);
+        st = compact_index(s, it, m, rows, img, seg_id, &nm->dir[nm->ndir], &emitted, &cp);
         if (emitted) {
             nm->ndir++;
             seg_id++;
@@ -2075,10 +2437,16 @@ static rvf_status compact_image(rvf_store *s, rvf_buf *img, rvf_manifest *nm)
         if (e->seg_type == RVF_SEG_WITNESS && e->file_offset == s->man.witness_seg_offset)
             nm->witness_seg_offset = ne.file_offset;
     }
+    /* Layer A last, so it sits right before the manifest (within the last 4 MB, §6.2) */
+    if (st == RVF_OK && cp.layera.len)
+        rvf_seg_emit(img, 0, RVF_SEG_INDEX, RVF_FLAG_SEALED | RVF_FLAG_HOT, seg_id++, s->algo,
+                     cp.layera.data, cp.layera.len, 0, &nm->dir[nm->ndir++]);
     rvf_buf_free(&pl);
     rvf_free(ids);
     rvf_free(rows);
     rvf_free(it);
+    rvf_free(cuts);
+    compact_parts_free(&cp);
     if (st != RVF_OK) {
         rvf_free(nm->dir);
         nm->dir = NULL;
@@ -2253,7 +2621,8 @@ rvf_status rvf_status_get(rvf_store *s, rvf_status_info *o)
     o->indexed_vectors = s->hnsw && s->hnsw_persisted ? s->hnsw_n : 0;
     o->stale_vectors = s->nstale;
     o->read_requests = s->io->read_requests;
-    o->load_state = s->loaded ? RVF_LOAD_FULL : RVF_LOAD_MANIFEST;
+    o->load_state = s->loaded ? RVF_LOAD_FULL : s->la ? RVF_LOAD_LAYER_A : RVF_LOAD_MANIFEST;
+    o->partitions_loaded = s->la_loaded;
     return RVF_OK;
 }
 

@@ -247,10 +247,11 @@ static void test_build_reopen_append(void)
                 bad += h[i].id == del[d];
     }
     CHECK_EQ_INT(bad, 0);
-    /* compaction: one sealed segment, renumbered; answers stay good, moved rows indexed */
+    /* compaction: the graph renumbered into one sealed segment plus a Layer A (sealed, HOT);
+     * answers stay good, moved rows indexed */
     CHECK_EQ_INT(rvf_compact(s), RVF_OK);
-    CHECK_EQ_INT(index_segs(s, &sealed), 1);
-    CHECK_EQ_INT(sealed, 1);
+    CHECK_EQ_INT(index_segs(s, &sealed), 2);
+    CHECK_EQ_INT(sealed, 2);
     rvf_status_get(s, &si);
     CHECK_EQ_U64(si.stale_vectors, 0);
     r = recall(s);
@@ -277,6 +278,81 @@ static void test_build_reopen_append(void)
     printf("  recall@10 ef=64 with M 8, ef_construction 64: %.3f\n", r);
     CHECK(r >= 0.90);
     CHECK_EQ_INT(rvf_verify(s, NULL), RVF_OK);
+    rvf_close(s);
+    free(ids);
+}
+
+/* §6.2 progressive: after a compaction the file is laid out by partition; a read-only open reads
+ * the manifest, the first approximate query only Layer A and the probed partitions, and
+ * rvf_load brings the full graph. */
+static void test_progressive(void)
+{
+    const char *path = tmp_path("index-prog.rvf");
+    rvf_options o = rvf_options_default(DIM);
+    o.no_sync = 1;
+    rvf_store *s = NULL;
+    CHECK_EQ_INT(rvf_create(path, &o, &s), RVF_OK);
+    if (!s)
+        return;
+    enum { N = N1 + N2 };
+    uint64_t *ids = id_range(500, N);
+    CHECK_EQ_INT(rvf_ingest(s, data, ids, N, NULL, NULL), RVF_OK);
+    CHECK_EQ_INT(rvf_build_index(s, NULL), RVF_OK);
+    uint64_t del[3] = {500, 777, 4000};
+    CHECK_EQ_INT(rvf_delete(s, del, 3, NULL), RVF_OK);
+    CHECK_EQ_INT(rvf_compact(s), RVF_OK);
+    uint64_t del2[2] = {501, 900}; /* deleted after the compaction: the Layer-A path skips them */
+    CHECK_EQ_INT(rvf_delete(s, del2, 2, NULL), RVF_OK);
+    static rvf_hit exact[NQ * K];
+    for (size_t q = 0; q < NQ; q++) {
+        uint32_t n = 0;
+        CHECK_EQ_INT(query(s, queries + q * DIM, 0, exact + q * K, &n), RVF_OK);
+    }
+    rvf_close(s);
+
+    CHECK_EQ_INT(rvf_open_readonly(path, &s), RVF_OK);
+    if (!s)
+        return;
+    rvf_status_info si;
+    rvf_status_get(s, &si);
+    CHECK_EQ_INT(si.load_state, RVF_LOAD_MANIFEST);
+    uint64_t boot = si.bytes_read;
+    rvf_hit h[K];
+    uint32_t n = 0;
+    CHECK_EQ_INT(query(s, queries, 32, h, &n), RVF_OK);
+    rvf_status_get(s, &si);
+    CHECK_EQ_INT(si.load_state, RVF_LOAD_LAYER_A);
+    CHECK(si.partitions_loaded >= 1 && si.partitions_loaded <= 10);
+    printf("  boot %llu bytes; first query %llu bytes (%u partitions) of %llu\n",
+           (unsigned long long)boot, (unsigned long long)si.bytes_read, si.partitions_loaded,
+           (unsigned long long)si.file_size);
+    CHECK(si.bytes_read < si.file_size / 2);
+    size_t hit = 0;
+    int bad = 0;
+    for (size_t q = 0; q < NQ; q++) {
+        n = 0;
+        rvf_status st = query(s, queries + q * DIM, 32, h, &n);
+        CHECK(st == RVF_OK || st == RVF_ERR_K_TOO_LARGE);
+        for (uint32_t i = 0; i < n; i++) {
+            bad += h[i].id == 500 || h[i].id == 777 || h[i].id == 501 || h[i].id == 900;
+            for (uint32_t j = 0; j < K; j++)
+                hit += h[i].id == exact[q * K + j].id;
+        }
+    }
+    double r = (double)hit / (NQ * K);
+    rvf_status_get(s, &si);
+    printf("  Layer A only: recall@10 %.3f after %u partitions, %llu bytes\n", r,
+           si.partitions_loaded, (unsigned long long)si.bytes_read);
+    CHECK(r >= 0.70);
+    CHECK_EQ_INT(bad, 0);
+    CHECK_EQ_INT(rvf_load(s), RVF_OK);
+    rvf_status_get(s, &si);
+    CHECK_EQ_INT(si.load_state, RVF_LOAD_FULL);
+    CHECK_EQ_U64(si.indexed_vectors, N - 3);
+    r = recall(s);
+    printf("  after rvf_load: recall@10 ef=64 %.3f\n", r);
+    CHECK(r >= 0.95);
+    CHECK_EQ_INT(rvf_load(NULL), RVF_ERR_INVALID_ARGUMENT);
     rvf_close(s);
     free(ids);
 }
@@ -442,6 +518,7 @@ int main(void)
 {
     make_data();
     RVF_TEST_RUN(test_build_reopen_append);
+    RVF_TEST_RUN(test_progressive);
     RVF_TEST_RUN(test_cosine_and_damage);
     RVF_TEST_RUN(test_filtered);
     RVF_TEST_RUN(test_bad_calls);
