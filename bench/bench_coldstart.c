@@ -1,0 +1,340 @@
+/* bench_coldstart.c: the cold-start benchmark of RVF-BRIEF §15.1 at the scale this machine
+ * allows (issue 5: >= 1M vectors, dim >= 96). It prints figures and the §15.7 report JSON; it
+ * is never a timed test.
+ *
+ *   bench_coldstart [--n N] [--dim D] [--clusters C] [--queries Q] [--path FILE] [--reuse]
+ *                   [--threads T] [--json OUT]
+ *
+ * 1. Build (skipped with --reuse when FILE exists): N clustered vectors (C Gaussian-like
+ *    clusters, seeded), ingested in batches of 10,000, rvf_build_index (M 16, ef_construction
+ *    200), then rvf_compact, which lays the rows out by k-means partition and writes Layer A
+ *    right before the manifest.
+ * 2. Ground truth: exact top-10 of Q held-out queries (same clusters), by our exact scan.
+ * 3. Cold: the file's pages are dropped (drop_caches when permitted, else posix_fadvise
+ *    DONTNEED on the file), then the file is opened through a counting pread source:
+ *    boot (root + Level 1), the first query (Layer A + the probed partitions), all Q queries in
+ *    that state, then rvf_load (everything and the graph) and the Q queries at ef 64.
+ * Bytes and requests are what the source served. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rvf.h"
+
+static double now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+static uint64_t rng = 0x9E3779B97F4A7C15ull;
+static float unit(void) /* [-1, 1) */
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (float)(rng >> 40) / 8388608.0f - 1.0f;
+}
+
+static float noise(void) /* Irwin-Hall(4), centred: close enough to a Gaussian */
+{
+    return (unit() + unit() + unit() + unit()) * 0.5f;
+}
+
+typedef struct counting {
+    int fd;
+    uint64_t bytes, calls;
+} counting;
+
+static rvf_status counting_read(void *ctx, uint64_t off, void *dst, size_t n)
+{
+    counting *c = ctx;
+    c->calls++;
+    for (size_t got = 0; got < n;) {
+        ssize_t r = pread(c->fd, (char *)dst + got, n - got, (off_t)(off + got));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return r == 0 ? RVF_ERR_TRUNCATED_SEGMENT : RVF_ERR_IO_ERROR;
+        got += (size_t)r;
+    }
+    c->bytes += n;
+    return RVF_OK;
+}
+
+static void progress(void *ctx, uint64_t done, uint64_t total)
+{
+    (void)ctx;
+    if (done % 65536 < 1024 || done == total)
+        fprintf(stderr, "\r  index: %" PRIu64 " / %" PRIu64 "   ", done, total);
+    if (done == total)
+        fputc('\n', stderr);
+}
+
+static int die(const char *what, rvf_status st)
+{
+    fprintf(stderr, "bench_coldstart: %s: %s (%s)\n", what, rvf_strerror(st),
+            rvf_last_error_detail());
+    return 1;
+}
+
+static double recall_of(const rvf_hit *got, uint32_t n, const rvf_hit *truth, uint32_t k)
+{
+    uint32_t hit = 0;
+    for (uint32_t i = 0; i < n; i++)
+        for (uint32_t j = 0; j < k; j++)
+            hit += got[i].id == truth[j].id;
+    return (double)hit / k;
+}
+
+static const char *drop_cache(const char *path)
+{
+    FILE *f = fopen("/proc/sys/vm/drop_caches", "w");
+    if (f) {
+        sync();
+        bool ok = fputs("3\n", f) >= 0;
+        ok &= fclose(f) == 0;
+        if (ok)
+            return "drop_caches";
+    }
+    int fd = open(path, O_RDONLY);
+    if (fd >= 0) {
+        fdatasync(fd);
+        int r = posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+        close(fd);
+        if (r == 0)
+            return "fadvise_dontneed";
+    }
+    return "none";
+}
+
+int main(int argc, char **argv)
+{
+    uint32_t n = 1000000, dim = 96, clusters = 1000, nq = 100, threads = 1;
+    const char *path = "out/bench-data/coldstart.rvf", *json = NULL;
+    int reuse = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--reuse")) {
+            reuse = 1;
+            continue;
+        }
+        if (!v) {
+            fprintf(stderr, "usage: bench_coldstart [--n N] [--dim D] [--clusters C] "
+                            "[--queries Q] [--path FILE] [--reuse] [--threads T] [--json OUT]\n");
+            return 2;
+        }
+        i++;
+        if (!strcmp(a, "--n"))
+            n = (uint32_t)strtoul(v, NULL, 10);
+        else if (!strcmp(a, "--dim"))
+            dim = (uint32_t)strtoul(v, NULL, 10);
+        else if (!strcmp(a, "--clusters"))
+            clusters = (uint32_t)strtoul(v, NULL, 10);
+        else if (!strcmp(a, "--queries"))
+            nq = (uint32_t)strtoul(v, NULL, 10);
+        else if (!strcmp(a, "--threads"))
+            threads = (uint32_t)strtoul(v, NULL, 10);
+        else if (!strcmp(a, "--path"))
+            path = v;
+        else if (!strcmp(a, "--json"))
+            json = v;
+        else {
+            fprintf(stderr, "bench_coldstart: unknown option %s\n", a);
+            return 2;
+        }
+    }
+    if (n < 1000 || dim < 2 || clusters < 1 || nq < 1) {
+        fprintf(stderr, "bench_coldstart: need --n >= 1000, --dim >= 2, --clusters, --queries\n");
+        return 2;
+    }
+    (void)threads; /* the index build is single-threaded here (rvf_index_options has no threads) */
+    float *centres = malloc((size_t)clusters * dim * sizeof *centres);
+    float *queries = malloc((size_t)nq * dim * sizeof *queries);
+    if (!centres || !queries)
+        return 1;
+    for (size_t i = 0; i < (size_t)clusters * dim; i++)
+        centres[i] = unit() * 2.0f;
+    double build_ms = 0;
+    struct stat sb;
+    if (!reuse || stat(path, &sb) != 0) {
+        char cmd[1200];
+        snprintf(cmd, sizeof cmd, "rm -f '%s' '%s.lock'", path, path);
+        if (system(cmd) != 0)
+            return 1;
+        rvf_options o = rvf_options_default(dim);
+        o.no_sync = 1;
+        rvf_store *s = NULL;
+        rvf_status st = rvf_create(path, &o, &s);
+        if (st != RVF_OK)
+            return die("create", st);
+        enum { B = 10000 };
+        float *v = malloc((size_t)B * dim * sizeof *v);
+        uint64_t *ids = malloc(B * sizeof *ids);
+        double t0 = now_ms();
+        for (uint32_t a = 0; a < n && st == RVF_OK; a += B) {
+            uint32_t cnt = n - a < B ? n - a : B;
+            for (uint32_t i = 0; i < cnt; i++) {
+                const float *c = centres + (size_t)((a + i) * 2654435761u % clusters) * dim;
+                for (uint32_t d = 0; d < dim; d++)
+                    v[(size_t)i * dim + d] = c[d] + noise();
+                ids[i] = a + i;
+            }
+            st = rvf_ingest(s, v, ids, cnt, NULL, NULL);
+        }
+        free(v);
+        free(ids);
+        if (st != RVF_OK)
+            return die("ingest", st);
+        double t1 = now_ms();
+        fprintf(stderr, "  ingest: %u vectors in %.1f s\n", n, (t1 - t0) / 1e3);
+        rvf_index_options io = rvf_index_options_default();
+        io.progress = progress;
+        if ((st = rvf_build_index(s, &io)) != RVF_OK)
+            return die("build_index", st);
+        double t2 = now_ms();
+        fprintf(stderr, "  index: %.1f s\n", (t2 - t1) / 1e3);
+        if ((st = rvf_compact(s)) != RVF_OK)
+            return die("compact", st);
+        fprintf(stderr, "  compact (partition layout + Layer A): %.1f s\n", (now_ms() - t2) / 1e3);
+        build_ms = now_ms() - t0;
+        rvf_close(s);
+    }
+    /* held-out queries from the same clusters (another stream of the generator) */
+    rng = 0xC0FFEE123456789ull;
+    for (uint32_t q = 0; q < nq; q++) {
+        const float *c = centres + (size_t)(q * 7919u % clusters) * dim;
+        for (uint32_t d = 0; d < dim; d++)
+            queries[(size_t)q * dim + d] = c[d] + noise();
+    }
+    /* ground truth by our exact scan */
+    rvf_hit *truth = malloc((size_t)nq * 10 * sizeof *truth);
+    rvf_store *g = NULL;
+    rvf_status st = rvf_open_readonly(path, &g);
+    if (st != RVF_OK)
+        return die("open (ground truth)", st);
+    double tg = now_ms();
+    for (uint32_t q = 0; q < nq; q++) {
+        rvf_query_params p = {10, -1, NULL, 0, 0};
+        uint32_t got = 0;
+        st = rvf_query(g, queries + (size_t)q * dim, dim, &p, truth + (size_t)q * 10, &got);
+        if (st != RVF_OK)
+            return die("exact query", st);
+    }
+    fprintf(stderr, "  ground truth: %u exact queries in %.1f s\n", nq, (now_ms() - tg) / 1e3);
+    rvf_close(g);
+
+    /* cold */
+    const char *dropped = drop_cache(path);
+    counting c = {open(path, O_RDONLY), 0, 0};
+    if (c.fd < 0 || fstat(c.fd, &sb) != 0) {
+        perror(path);
+        return 1;
+    }
+    rvf_source src = {&c, (uint64_t)sb.st_size, counting_read, NULL};
+    rvf_store *s = NULL;
+    double t0 = now_ms();
+    if ((st = rvf_open_source(&src, &s)) != RVF_OK)
+        return die("open_source", st);
+    double boot_ms = now_ms() - t0;
+    uint64_t boot_bytes = c.bytes, boot_reqs = c.calls;
+    rvf_hit hits[10];
+    uint32_t got = 0;
+    rvf_query_params pa = {10, -1, NULL, 0, 64};
+    t0 = now_ms();
+    st = rvf_query(s, queries, dim, &pa, hits, &got);
+    double first_ms = now_ms() - t0;
+    if (st != RVF_OK && st != RVF_ERR_K_TOO_LARGE)
+        return die("first query", st);
+    double first_recall = recall_of(hits, got, truth, 10);
+    uint64_t first_bytes = c.bytes, first_reqs = c.calls;
+    rvf_status_info si;
+    rvf_status_get(s, &si);
+    uint32_t first_parts = si.partitions_loaded;
+    double a_sum = 0;
+    t0 = now_ms();
+    for (uint32_t q = 0; q < nq; q++) {
+        got = 0;
+        st = rvf_query(s, queries + (size_t)q * dim, dim, &pa, hits, &got);
+        if (st != RVF_OK && st != RVF_ERR_K_TOO_LARGE)
+            return die("Layer-A query", st);
+        a_sum += recall_of(hits, got, truth + (size_t)q * 10, 10);
+    }
+    double a_ms = now_ms() - t0;
+    rvf_status_get(s, &si);
+    uint64_t a_bytes = c.bytes;
+    uint32_t a_parts = si.partitions_loaded;
+    t0 = now_ms();
+    if ((st = rvf_load(s)) != RVF_OK)
+        return die("load", st);
+    double load_ms = now_ms() - t0;
+    uint64_t full_bytes = c.bytes;
+    double f_sum = 0, *lat = malloc(nq * sizeof *lat);
+    t0 = now_ms();
+    for (uint32_t q = 0; q < nq; q++) {
+        double tq = now_ms();
+        got = 0;
+        st = rvf_query(s, queries + (size_t)q * dim, dim, &pa, hits, &got);
+        lat[q] = now_ms() - tq;
+        if (st != RVF_OK)
+            return die("full query", st);
+        f_sum += recall_of(hits, got, truth + (size_t)q * 10, 10);
+    }
+    double f_ms = now_ms() - t0;
+    for (uint32_t i = 1; i < nq; i++) /* insertion sort: nq is small */
+        for (uint32_t j = i; j > 0 && lat[j - 1] > lat[j]; j--) {
+            double t = lat[j];
+            lat[j] = lat[j - 1];
+            lat[j - 1] = t;
+        }
+    rvf_close(s);
+
+    printf("cold start, %u x %u f32, %u clusters, file %.1f MB (page cache: %s)\n", n, dim,
+           clusters, (double)sb.st_size / 1e6, dropped);
+    if (build_ms > 0)
+        printf("  build (ingest + index + compaction)   %.1f s\n", build_ms / 1e3);
+    printf("  boot          %7.2f ms  %9" PRIu64 " bytes  %3" PRIu64 " reads\n", boot_ms,
+           boot_bytes, boot_reqs);
+    printf("  first query   %7.2f ms  %9" PRIu64 " bytes  %3" PRIu64
+           " reads  recall@10 %.2f  (%u partitions)\n",
+           first_ms, first_bytes, first_reqs, first_recall, first_parts);
+    printf("  Layer A state %u queries: mean recall@10 %.3f, %.2f ms/query, %" PRIu64
+           " bytes read (%u partitions)\n",
+           nq, a_sum / nq, a_ms / nq, a_bytes, a_parts);
+    printf("  full load     %7.1f ms  %9" PRIu64 " bytes\n", load_ms, full_bytes);
+    printf("  full graph    ef 64: mean recall@10 %.3f, %.0f QPS, p50 %.3f ms, p99 %.3f ms\n",
+           f_sum / nq, nq / (f_ms / 1e3), lat[nq / 2], lat[nq * 99 / 100]);
+    FILE *out = json ? fopen(json, "w") : stdout;
+    if (!out)
+        out = stdout;
+    fprintf(out,
+            "{\"test_name\":\"cold_start_%u\",\"dataset\":{\"vector_count\":%u,\"dimensions\":%u,"
+            "\"dtype\":\"f32\",\"file_size_bytes\":%lld,\"clusters\":%u,\"queries\":%u},"
+            "\"hardware\":{\"page_cache\":\"%s\"},"
+            "\"results\":{\"boot_ms\":%.3f,\"boot_bytes\":%" PRIu64 ",\"first_query_ms\":%.3f,"
+            "\"first_query_recall_at_10\":%.3f,\"data_read_first_query_mb\":%.3f,"
+            "\"working_quality_recall_at_10\":%.3f,\"data_read_working_quality_mb\":%.3f,"
+            "\"full_quality_ms\":%.1f,\"full_quality_recall_at_10\":%.3f,"
+            "\"steady_state_qps\":%.0f,\"steady_state_p50_ms\":%.3f,\"steady_state_p95_ms\":%.3f,"
+            "\"steady_state_p99_ms\":%.3f}}\n",
+            n, n, dim, (long long)sb.st_size, clusters, nq, dropped, boot_ms, boot_bytes,
+            first_ms, first_recall, (double)first_bytes / 1048576.0, a_sum / nq,
+            (double)a_bytes / 1048576.0, load_ms, f_sum / nq, nq / (f_ms / 1e3), lat[nq / 2],
+            lat[nq * 95 / 100], lat[nq * 99 / 100]);
+    if (out != stdout)
+        fclose(out);
+    close(c.fd);
+    free(lat);
+    free(truth);
+    free(centres);
+    free(queries);
+    return 0;
+}
