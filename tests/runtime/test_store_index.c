@@ -99,6 +99,18 @@ static uint32_t index_segs(rvf_store *s, uint32_t *sealed)
     return idx;
 }
 
+/* A new no-sync store at tmp/<name> (path returned through *path). */
+static rvf_store *new_store(const char *name, rvf_metric metric, const char **path)
+{
+    *path = tmp_path(name);
+    rvf_options o = rvf_options_default(DIM);
+    o.metric = metric;
+    o.no_sync = 1;
+    rvf_store *s = NULL;
+    CHECK_EQ_INT(rvf_create(*path, &o, &s), RVF_OK);
+    return s;
+}
+
 typedef struct prog {
     uint64_t calls, last_done, last_total;
 } prog;
@@ -113,11 +125,8 @@ static void on_progress(void *ctx, uint64_t done, uint64_t total)
 
 static void test_build_reopen_append(void)
 {
-    const char *path = tmp_path("index.rvf");
-    rvf_options o = rvf_options_default(DIM);
-    o.no_sync = 1;
-    rvf_store *s = NULL;
-    CHECK_EQ_INT(rvf_create(path, &o, &s), RVF_OK);
+    const char *path;
+    rvf_store *s = new_store("index.rvf", RVF_METRIC_L2, &path);
     if (!s)
         return;
     uint64_t *ids = id_range(0, N1 + N2);
@@ -287,11 +296,8 @@ static void test_build_reopen_append(void)
  * rvf_load brings the full graph. */
 static void test_progressive(void)
 {
-    const char *path = tmp_path("index-prog.rvf");
-    rvf_options o = rvf_options_default(DIM);
-    o.no_sync = 1;
-    rvf_store *s = NULL;
-    CHECK_EQ_INT(rvf_create(path, &o, &s), RVF_OK);
+    const char *path;
+    rvf_store *s = new_store("index-prog.rvf", RVF_METRIC_L2, &path);
     if (!s)
         return;
     enum { N = N1 + N2 };
@@ -359,12 +365,8 @@ static void test_progressive(void)
 
 static void test_cosine_and_damage(void)
 {
-    const char *path = tmp_path("index-cos.rvf");
-    rvf_options o = rvf_options_default(DIM);
-    o.metric = RVF_METRIC_COSINE;
-    o.no_sync = 1;
-    rvf_store *s = NULL;
-    CHECK_EQ_INT(rvf_create(path, &o, &s), RVF_OK);
+    const char *path;
+    rvf_store *s = new_store("index-cos.rvf", RVF_METRIC_COSINE, &path);
     if (!s)
         return;
     uint64_t *ids = id_range(1000, N1);
@@ -425,11 +427,8 @@ static void test_cosine_and_damage(void)
  * filtered answers, and never a vector the filter rejects. */
 static void test_filtered(void)
 {
-    const char *path = tmp_path("index-filter.rvf");
-    rvf_options o = rvf_options_default(DIM);
-    o.no_sync = 1;
-    rvf_store *s = NULL;
-    CHECK_EQ_INT(rvf_create(path, &o, &s), RVF_OK);
+    const char *path;
+    rvf_store *s = new_store("index-filter.rvf", RVF_METRIC_L2, &path);
     if (!s)
         return;
     enum { N = N1 + N2 };
