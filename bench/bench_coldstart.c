@@ -325,10 +325,10 @@ int main(int argc, char **argv)
             "\"full_quality_ms\":%.1f,\"full_quality_recall_at_10\":%.3f,"
             "\"steady_state_qps\":%.0f,\"steady_state_p50_ms\":%.3f,\"steady_state_p95_ms\":%.3f,"
             "\"steady_state_p99_ms\":%.3f}}\n",
-            n, n, dim, (long long)sb.st_size, clusters, nq, dropped, boot_ms, boot_bytes,
-            first_ms, first_recall, (double)first_bytes / 1048576.0, a_sum / nq,
-            (double)a_bytes / 1048576.0, load_ms, f_sum / nq, nq / (f_ms / 1e3), lat[nq / 2],
-            lat[nq * 95 / 100], lat[nq * 99 / 100]);
+            n, n, dim, (long long)sb.st_size, clusters, nq, dropped, boot_ms, boot_bytes, first_ms,
+            first_recall, (double)first_bytes / 1048576.0, a_sum / nq, (double)a_bytes / 1048576.0,
+            load_ms, f_sum / nq, nq / (f_ms / 1e3), lat[nq / 2], lat[nq * 95 / 100],
+            lat[nq * 99 / 100]);
     if (out != stdout)
         fclose(out);
     close(c.fd);
