@@ -257,6 +257,12 @@ rvf_status rvf_build_index(rvf_store *s, const rvf_index_options *opt);
  * whose Layer A was written by a compaction read only Layer A and the probed partitions. */
 rvf_status rvf_load(rvf_store *s);
 
+/* §7.2 temperature: every id a query returns counts one access for its block (ids / 1024) in a
+ * count-min sketch (1024 x 4 u8 counters, halved every 65,536 accesses). Index builds and
+ * compactions store it as a SKETCH_SEG; opens read it back. *estimate is the block's count
+ * (0-255) and *tier 0 hot (> 128), 1 warm (> 16) or 2 cold. */
+rvf_status rvf_temperature(rvf_store *s, uint64_t id, uint8_t *estimate, uint8_t *tier);
+
 /* Metadata of one live vector: *fields points to *n values owned by the store (see above). */
 rvf_status rvf_get_metadata(rvf_store *s, uint64_t id, const rvf_value **fields, uint32_t *n);
 /* Copy one live vector (dim f32). RVF_ERR_NOT_FOUND if absent or deleted. */

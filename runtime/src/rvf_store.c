@@ -14,6 +14,7 @@
 #include "rvf_hnsw.h"
 #include "rvf_indexseg.h"
 #include "rvf_layera.h"
+#include "rvf_sketch.h"
 #include "rvf_manifest.h"
 
 /* ---- errors with a detail line ---------------------------------------------------------- */
@@ -129,6 +130,10 @@ struct rvf_store {
     uint64_t *la_ids;   /* per slot: the vector id, known once its partition is read */
     uint64_t la_slots;  /* slots Layer A covers */
     uint32_t la_loaded; /* partitions read */
+    /* §7.2 access sketch: every id a query returns counts for its block (id / 1024); read from
+     * the newest SKETCH_SEG on first use, written again by index builds and compactions */
+    rvf_sketch sketch;
+    bool sketch_ready, sketch_dirty;
 };
 
 static size_t hash_id(uint64_t id, size_t mask)
@@ -378,6 +383,7 @@ static void store_free(rvf_store *s)
     if (!s)
         return;
     table_free(s);
+    rvf_sketch_free(&s->sketch);
     rvf_manifest_free(&s->man);
     rvf_buf_free(&s->scratch);
     if (s->io)
@@ -1403,6 +1409,80 @@ static float slot_dist(const rvf_store *s, const rvfk_ops *ops, rvf_metric metri
     return ops->dist_f32_f16(metric, q, (const uint16_t *)(const void *)r, s->dim);
 }
 
+/* ---- access sketch (§7.2) ------------------------------------------------------------------ */
+/* The sketch: the newest SKETCH_SEG's counters, else a zeroed 1024 x 4 one. */
+static rvf_status sketch_ready(rvf_store *s)
+{
+    if (s->sketch_ready)
+        return RVF_OK;
+    const rvf_manifest *m = &s->man;
+    rvf_status st = RVF_ERR_NOT_FOUND;
+    for (uint32_t i = m->ndir; i-- > 0 && st == RVF_ERR_NOT_FOUND;) {
+        if (m->dir[i].seg_type != RVF_SEG_SKETCH)
+            continue;
+        const uint8_t *p;
+        bool owned;
+        st = rvf_seg_load(s->io, &m->dir[i], s->io->size(s->io), &p, &owned);
+        if (st == RVF_OK) {
+            st = rvf_sketchseg_decode(p, (size_t)m->dir[i].payload_length, &s->sketch);
+            if (owned)
+                rvf_free((void *)p);
+        }
+    }
+    if (st != RVF_OK) /* none, or unreadable: counting starts over (it is a hint, not data) */
+        st = rvf_sketch_init(&s->sketch, RVF_SKETCH_WIDTH, RVF_SKETCH_DEPTH);
+    s->sketch_ready = st == RVF_OK;
+    return st;
+}
+
+static void sketch_count(rvf_store *s, const rvf_hit *hits, uint32_t n)
+{
+    if (!n || sketch_ready(s) != RVF_OK)
+        return;
+    for (uint32_t i = 0; i < n; i++)
+        rvf_sketch_add(&s->sketch, hits[i].id / RVF_SKETCH_BLOCK_SIZE);
+    s->sketch_dirty = true;
+}
+
+/* Emit the sketch as a SKETCH_SEG into data (at file offset base) and drop older ones from the
+ * new manifest's directory (their bytes become dead space). Nothing when it did not change. */
+static rvf_status sketch_emit(rvf_store *s, rvf_buf *data, uint64_t base, uint64_t *next_id,
+                              rvf_manifest *nm, bool account_dead)
+{
+    if (!s->sketch_dirty)
+        return RVF_OK;
+    uint32_t kept = 0;
+    for (uint32_t i = 0; i < nm->ndir; i++) {
+        if (nm->dir[i].seg_type == RVF_SEG_SKETCH) {
+            if (account_dead)
+                nm->dead_bytes += RVF_SEGMENT_HEADER_SIZE + nm->dir[i].payload_length;
+        } else {
+            nm->dir[kept++] = nm->dir[i];
+        }
+    }
+    nm->ndir = kept;
+    rvf_buf pl;
+    rvf_buf_init(&pl);
+    rvf_status st = rvf_sketchseg_encode(&pl, &s->sketch);
+    if (st == RVF_OK)
+        rvf_seg_emit(data, base, RVF_SEG_SKETCH, 0, (*next_id)++, s->algo, pl.data, pl.len, 0,
+                     &nm->dir[nm->ndir++]);
+    rvf_buf_free(&pl);
+    return st;
+}
+
+rvf_status rvf_temperature(rvf_store *s, uint64_t id, uint8_t *estimate, uint8_t *tier)
+{
+    if (!s || !estimate || !tier)
+        return RVF_ERR_INVALID_ARGUMENT;
+    rvf_status st = sketch_ready(s);
+    if (st != RVF_OK)
+        return st;
+    *estimate = rvf_sketch_estimate(&s->sketch, id / RVF_SKETCH_BLOCK_SIZE);
+    *tier = rvf_sketch_tier(*estimate);
+    return RVF_OK;
+}
+
 /* ---- HNSW (approximate search, params->ef > 0) ---------------------------------------------- */
 static const float *hnsw_row(void *ctx, uint32_t slot)
 {
@@ -1685,8 +1765,8 @@ rvf_status rvf_build_index(rvf_store *s, const rvf_index_options *opt)
     rvf_manifest nm;
     memset(&nm, 0, sizeof nm);
     st = rvf_indexseg_encode_ex(&pl, s->hnsw, RVF_INDEXSEG_RESTART, !full);
-    if (st == RVF_OK)
-        st = manifest_next(s, &nm, 2);
+    if (st == RVF_OK) /* the index, the sketch, the witness */
+        st = manifest_next(s, &nm, 3);
     if (st == RVF_OK) /* manifest_next leaves the deleted list to the caller */
         st = deleted_list(s, NULL, NULL, &nm.deleted, &nm.ndeleted);
     if (st == RVF_OK && full) { /* the sealed graph replaces every earlier INDEX_SEG */
@@ -1702,6 +1782,7 @@ rvf_status rvf_build_index(rvf_store *s, const rvf_index_options *opt)
     if (st == RVF_OK) {
         rvf_seg_emit(&data, s->end, RVF_SEG_INDEX, full ? RVF_FLAG_SEALED : 0, s->next_seg_id++,
                      s->algo, pl.data, pl.len, 0, &nm.dir[nm.ndir++]);
+        st = sketch_emit(s, &data, s->end, &s->next_seg_id, &nm, true);
         char act[96];
         snprintf(act, sizeof act, "index:%s,nodes=%u,epoch=%u", full ? "sealed" : "delta",
                  rvf_hnsw_count(s->hnsw), nm.epoch);
@@ -1716,6 +1797,7 @@ rvf_status rvf_build_index(rvf_store *s, const rvf_index_options *opt)
     rvf_buf_free(&data);
     if (st != RVF_OK)
         return st;
+    s->sketch_dirty = false;
     rvf_hnsw_clear_dirty(s->hnsw);
     s->hnsw_persisted = true;
     s->hnsw_load_failed = false;
@@ -1935,8 +2017,20 @@ rvf_status rvf_load(rvf_store *s)
     return st;
 }
 
+static rvf_status query_impl(rvf_store *s, const float *query, uint32_t dim,
+                             const rvf_query_params *p, rvf_hit *out, uint32_t *n_out);
+
 rvf_status rvf_query(rvf_store *s, const float *query, uint32_t dim, const rvf_query_params *p,
                      rvf_hit *out, uint32_t *n_out)
+{
+    rvf_status st = query_impl(s, query, dim, p, out, n_out);
+    if (st == RVF_OK || st == RVF_ERR_K_TOO_LARGE)
+        sketch_count(s, out, *n_out);
+    return st;
+}
+
+static rvf_status query_impl(rvf_store *s, const float *query, uint32_t dim,
+                             const rvf_query_params *p, rvf_hit *out, uint32_t *n_out)
 {
     g_detail[0] = 0;
     if (n_out)
@@ -2157,7 +2251,7 @@ static bool copied_verbatim(uint8_t t)
      * else, including types this version does not know, is copied byte for byte (witness history
      * included). */
     return t != RVF_SEG_VEC && t != RVF_SEG_META && t != RVF_SEG_JOURNAL && t != RVF_SEG_MANIFEST &&
-           t != RVF_SEG_INDEX;
+           t != RVF_SEG_INDEX && t != RVF_SEG_SKETCH;
 }
 
 /* The partition layout of a compaction: per new slot its centroid and its VEC_SEG's id, the
@@ -2436,6 +2530,11 @@ static rvf_status compact_image(rvf_store *s, rvf_buf *img, rvf_manifest *nm)
         nm->dir[nm->ndir++] = ne;
         if (e->seg_type == RVF_SEG_WITNESS && e->file_offset == s->man.witness_seg_offset)
             nm->witness_seg_offset = ne.file_offset;
+    }
+    /* the access sketch (read first if this handle never counted, so it is carried over) */
+    if (st == RVF_OK && (st = sketch_ready(s)) == RVF_OK && s->sketch.total_accesses) {
+        s->sketch_dirty = true;
+        st = sketch_emit(s, img, 0, &seg_id, nm, false);
     }
     /* Layer A last, so it sits right before the manifest (within the last 4 MB, §6.2) */
     if (st == RVF_OK && cp.layera.len)

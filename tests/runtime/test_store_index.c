@@ -481,6 +481,61 @@ static void test_filtered(void)
     free(counts);
 }
 
+/* §7.2: returned ids count for their block; the sketch survives index builds, reopen and
+ * compaction as a SKETCH_SEG. */
+static void test_temperature(void)
+{
+    const char *path;
+    rvf_store *s = new_store("index-temp.rvf", RVF_METRIC_L2, &path);
+    if (!s)
+        return;
+    uint64_t *ids = id_range(0, N1);
+    CHECK_EQ_INT(rvf_ingest(s, data, ids, N1, NULL, NULL), RVF_OK);
+    uint8_t est = 0, tier = 9;
+    CHECK_EQ_INT(rvf_temperature(s, 5, &est, &tier), RVF_OK);
+    CHECK_EQ_INT(est, 0);
+    CHECK_EQ_INT(tier, 2);
+    /* 60 queries x k 10 = 600 accesses over blocks 0-2 (ids < 3000) */
+    for (size_t q = 0; q < NQ; q++) {
+        rvf_hit h[K];
+        uint32_t n = 0;
+        query(s, queries + q * DIM, 0, h, &n);
+    }
+    uint8_t e0 = 0, t0 = 9;
+    CHECK_EQ_INT(rvf_temperature(s, 5, &e0, &t0), RVF_OK);
+    CHECK(e0 > 16); /* about a third of 600 */
+    CHECK(t0 <= 1);
+    CHECK_EQ_INT(rvf_temperature(s, 1000000000, &est, &tier), RVF_OK);
+    CHECK(est < e0);
+    CHECK_EQ_INT(rvf_build_index(s, NULL), RVF_OK); /* writes the SKETCH_SEG */
+    rvf_segment_info *segs = NULL;
+    uint32_t nseg = 0, sketches = 0;
+    rvf_segments(s, &segs, &nseg);
+    for (uint32_t i = 0; i < nseg; i++)
+        sketches += segs[i].seg_type == 0x09;
+    rvf_release(segs);
+    CHECK_EQ_INT(sketches, 1);
+    rvf_close(s);
+    CHECK_EQ_INT(rvf_open(path, &s), RVF_OK);
+    if (!s)
+        return;
+    CHECK_EQ_INT(rvf_temperature(s, 5, &est, &tier), RVF_OK);
+    CHECK_EQ_INT(est, e0);
+    CHECK_EQ_INT(rvf_compact(s), RVF_OK);
+    CHECK_EQ_INT(rvf_temperature(s, 5, &est, &tier), RVF_OK);
+    CHECK_EQ_INT(est, e0);
+    rvf_close(s);
+    CHECK_EQ_INT(rvf_open_readonly(path, &s), RVF_OK);
+    if (s) {
+        CHECK_EQ_INT(rvf_temperature(s, 5, &est, &tier), RVF_OK);
+        CHECK_EQ_INT(est, e0); /* after compaction, from the file */
+        CHECK_EQ_INT(rvf_verify(s, NULL), RVF_OK);
+        CHECK_EQ_INT(rvf_temperature(s, 5, NULL, &tier), RVF_ERR_INVALID_ARGUMENT);
+        rvf_close(s);
+    }
+    free(ids);
+}
+
 static void test_bad_calls(void)
 {
     CHECK_EQ_INT(rvf_build_index(NULL, NULL), RVF_ERR_INVALID_ARGUMENT);
@@ -520,6 +575,7 @@ int main(void)
     RVF_TEST_RUN(test_progressive);
     RVF_TEST_RUN(test_cosine_and_damage);
     RVF_TEST_RUN(test_filtered);
+    RVF_TEST_RUN(test_temperature);
     RVF_TEST_RUN(test_bad_calls);
     return rvf_test_finish();
 }
