@@ -6,6 +6,20 @@
 
 #include "rvf_internal.h"
 
+/* rvf_hnsw_add_range's threaded build needs pthreads; Emscripten builds without -pthread (and any
+ * build given -DRVF_HNSW_THREADS=0) run every range on the calling thread. */
+#ifndef RVF_HNSW_THREADS
+#if defined(__EMSCRIPTEN__) && !defined(__EMSCRIPTEN_PTHREADS__)
+#define RVF_HNSW_THREADS 0
+#else
+#define RVF_HNSW_THREADS 1
+#endif
+#endif
+#if RVF_HNSW_THREADS
+#include <pthread.h>
+#include <stdatomic.h>
+#endif
+
 typedef struct hnsw_item {
     float d;
     uint32_t id;
@@ -15,6 +29,24 @@ typedef struct hnsw_heap {
     hnsw_item *a;
     size_t n, cap;
 } hnsw_heap;
+
+/* Locks of a threaded build (rvf_hnsw_add_range); a scratch without one never locks. */
+typedef struct hnsw_sync hnsw_sync;
+
+/* Search scratch, one per thread: visited marks are epochs so a search never clears the whole
+ * array. The index owns one (every single-threaded call uses it); each worker of a threaded
+ * build gets its own. */
+typedef struct hnsw_scratch {
+    uint32_t *visit;
+    uint32_t visit_cap, epoch;
+    uint32_t *todo; /* m0 ids: one expansion's unvisited neighbours */
+    uint32_t *nbr;  /* threaded: 1 + m0, a list copied under its node's lock */
+    uint32_t *sel;  /* threaded: m, the new node's neighbours on one layer */
+    hnsw_heap cand, res;
+    hnsw_item *tmp, *ep;
+    size_t tmp_cap, ep_cap;
+    hnsw_sync *sync; /* NULL: the only thread, no locking */
+} hnsw_scratch;
 
 /* Layout (hnswlib's, for cache behaviour): layer-0 lists live in one flat array, slot-major,
  * [count][m0 ids] per slot, so a walk costs one cache miss per list; upper layers (about 1/M of
@@ -41,13 +73,7 @@ struct rvf_hnsw {
     uint32_t nodes_cap, slot_limit, count;
     uint32_t entry;
     int32_t max_level; /* -1: empty */
-    /* search scratch: visited marks are epochs so a search never clears the whole array */
-    uint32_t *visit;
-    uint32_t visit_cap, epoch;
-    uint32_t *todo; /* max(m0, m) ids: one expansion's unvisited neighbours */
-    hnsw_heap cand, res;
-    hnsw_item *tmp, *ep;
-    size_t tmp_cap, ep_cap;
+    hnsw_scratch s;    /* for every call on the caller's thread */
 };
 
 static bool item_less(hnsw_item a, hnsw_item b)
@@ -78,15 +104,81 @@ static bool grow(void **p, size_t *cap, size_t need, size_t elem)
     return true;
 }
 
+/* Striped node locks (hnswlib's scheme): slot i's link lists are guarded by stripe i % STRIPES,
+ * so two inserts collide only on nodes 4096 slots apart. Lock order: global, then one stripe,
+ * then alloc; nobody holds two stripes. */
+#define HNSW_STRIPES 4096u
+#if RVF_HNSW_THREADS
+struct hnsw_sync {
+    pthread_mutex_t global; /* entry point and max level */
+    pthread_mutex_t alloc;  /* the allocator: a custom one need not be thread-safe */
+    pthread_mutex_t stripe[HNSW_STRIPES];
+};
+
+static void node_lock(const hnsw_scratch *s, uint32_t slot)
+{
+    if (s->sync)
+        pthread_mutex_lock(&s->sync->stripe[slot % HNSW_STRIPES]);
+}
+
+static void node_unlock(const hnsw_scratch *s, uint32_t slot)
+{
+    if (s->sync)
+        pthread_mutex_unlock(&s->sync->stripe[slot % HNSW_STRIPES]);
+}
+#else
+static void node_lock(const hnsw_scratch *s, uint32_t slot)
+{
+    (void)s;
+    (void)slot;
+}
+
+static void node_unlock(const hnsw_scratch *s, uint32_t slot)
+{
+    (void)s;
+    (void)slot;
+}
+#endif
+
+/* grow() from a worker: allocations are serialised so the allocator sees one thread at a time. */
+static bool scratch_grow(hnsw_scratch *s, void **p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return true;
+#if RVF_HNSW_THREADS
+    if (s->sync) {
+        pthread_mutex_lock(&s->sync->alloc);
+        bool ok = grow(p, cap, need, elem);
+        pthread_mutex_unlock(&s->sync->alloc);
+        return ok;
+    }
+#else
+    (void)s;
+#endif
+    return grow(p, cap, need, elem);
+}
+
+static void scratch_free(hnsw_scratch *s)
+{
+    rvf_free(s->visit);
+    rvf_free(s->todo);
+    rvf_free(s->nbr);
+    rvf_free(s->sel);
+    rvf_free(s->cand.a);
+    rvf_free(s->res.a);
+    rvf_free(s->tmp);
+    rvf_free(s->ep);
+}
+
 /* `max` selects a max-heap (root = worst), otherwise a min-heap (root = best). */
 static bool heap_before(hnsw_item a, hnsw_item b, bool max)
 {
     return max ? item_less(b, a) : item_less(a, b);
 }
 
-static bool heap_push(hnsw_heap *h, hnsw_item it, bool max)
+static bool heap_push(hnsw_scratch *s, hnsw_heap *h, hnsw_item it, bool max)
 {
-    if (!grow((void **)&h->a, &h->cap, h->n + 1, sizeof *h->a))
+    if (!scratch_grow(s, (void **)&h->a, &h->cap, h->n + 1, sizeof *h->a))
         return false;
     size_t i = h->n++;
     while (i > 0) {
@@ -237,8 +329,8 @@ rvf_status rvf_hnsw_create(uint32_t dim, rvf_metric metric, const rvf_hnsw_param
     /* xorshift has the all-zero fixed point; any other fixed odd constant keeps seed 0 usable */
     h->rng = p.seed ? p.seed : 0x9E3779B97F4A7C15ull;
     h->max_level = -1;
-    h->todo = rvf_malloc((size_t)p.m0 * sizeof *h->todo);
-    if (!h->todo) {
+    h->s.todo = rvf_malloc((size_t)p.m0 * sizeof *h->s.todo);
+    if (!h->s.todo) {
         rvf_free(h);
         return RVF_ERR_OUT_OF_MEMORY;
     }
@@ -267,12 +359,7 @@ void rvf_hnsw_free(rvf_hnsw *h)
     rvf_free(h->dirty);
     rvf_free(h->codes);
     rvf_free(h->sq_min);
-    rvf_free(h->visit);
-    rvf_free(h->todo);
-    rvf_free(h->cand.a);
-    rvf_free(h->res.a);
-    rvf_free(h->tmp);
-    rvf_free(h->ep);
+    scratch_free(&h->s);
     rvf_free(h);
 }
 
@@ -352,31 +439,46 @@ static rvf_status new_node(rvf_hnsw *h, uint32_t slot, uint32_t level)
     return RVF_OK;
 }
 
-/* Start a walk: a fresh epoch, the visit array sized to the slots in use. */
-static rvf_status visit_begin(rvf_hnsw *h)
+/* Start a walk: a fresh epoch, the visit array sized to the slots in use. A threaded build sizes
+ * every worker's array before it starts, so workers never reallocate it. */
+static rvf_status visit_begin(const rvf_hnsw *h, hnsw_scratch *s)
 {
-    if (h->visit_cap < h->slot_limit) {
-        uint32_t *v = rvf_realloc(h->visit, (size_t)h->nodes_cap * sizeof *v);
+    if (s->visit_cap < h->slot_limit) {
+        uint32_t *v = rvf_realloc(s->visit, (size_t)h->nodes_cap * sizeof *v);
         if (!v)
             return RVF_ERR_OUT_OF_MEMORY;
         memset(v, 0, (size_t)h->nodes_cap * sizeof *v);
-        h->visit = v;
-        h->visit_cap = h->nodes_cap;
-        h->epoch = 0;
+        s->visit = v;
+        s->visit_cap = h->nodes_cap;
+        s->epoch = 0;
     }
-    if (++h->epoch == 0) {
-        memset(h->visit, 0, (size_t)h->visit_cap * sizeof *h->visit);
-        h->epoch = 1;
+    if (++s->epoch == 0) {
+        memset(s->visit, 0, (size_t)s->visit_cap * sizeof *s->visit);
+        s->epoch = 1;
     }
     return RVF_OK;
 }
 
+/* `slot`'s list at `layer`, [count][ids]. Threaded, other inserts rewrite lists while we walk:
+ * the list is copied under its node's lock into s->nbr (valid until the next call). */
+static const uint32_t *list_read(const rvf_hnsw *h, hnsw_scratch *s, uint32_t slot, uint32_t layer)
+{
+    const uint32_t *l = links_at(h, slot, layer);
+    if (!s->sync)
+        return l;
+    node_lock(s, slot);
+    memcpy(s->nbr, l, (1 + (size_t)l[0]) * sizeof *l);
+    node_unlock(s, slot);
+    return s->nbr;
+}
+
 /* Greedy walk to the closest node of one layer (unfiltered: upper layers only route). */
-static hnsw_item greedy(const rvf_hnsw *h, const hnsw_query *q, hnsw_item cur, uint32_t layer)
+static hnsw_item greedy(const rvf_hnsw *h, hnsw_scratch *s, const hnsw_query *q, hnsw_item cur,
+                        uint32_t layer)
 {
     for (bool moved = true; moved;) {
         moved = false;
-        const uint32_t *l = links_at(h, cur.id, layer);
+        const uint32_t *l = list_read(h, s, cur.id, layer);
         for (uint32_t i = 0; i < l[0]; i++) {
             uint32_t n = l[1 + i];
             if (!on_layer(h, n, layer))
@@ -402,7 +504,7 @@ static void prefetch_row(const rvf_hnsw *h, uint32_t slot)
         __builtin_prefetch(p + off);
 }
 
-/* Beam search of one layer (§8.3) from eps[0..n_ep). Leaves at most ef eligible nodes in h->res
+/* Beam search of one layer (§8.3) from eps[0..n_ep). Leaves at most ef eligible nodes in s->res
  * (max-heap). Ineligible nodes join the worklist so the walk stays connected, never the result.
  * Each expansion first collects the unvisited neighbours and prefetches their rows, so the
  * distance computations overlap the memory latency. */
@@ -419,39 +521,39 @@ static void prefetch_code(const rvf_hnsw *h, uint32_t slot)
         __builtin_prefetch(p + off);
 }
 
-static rvf_status search_layer(rvf_hnsw *h, const hnsw_query *q, const hnsw_item *eps, size_t n_ep,
-                               uint32_t ef, uint32_t layer, rvf_hnsw_filter_fn filter, void *fctx,
-                               uint32_t max_fail, bool sq)
+static rvf_status search_layer(const rvf_hnsw *h, hnsw_scratch *s, const hnsw_query *q,
+                               const hnsw_item *eps, size_t n_ep, uint32_t ef, uint32_t layer,
+                               rvf_hnsw_filter_fn filter, void *fctx, uint32_t max_fail, bool sq)
 {
     uint32_t fails = 0;
-    rvf_status st = visit_begin(h);
+    rvf_status st = visit_begin(h, s);
     if (st != RVF_OK)
         return st;
-    uint32_t *todo = h->todo, epoch = h->epoch, *visit = h->visit;
-    h->cand.n = h->res.n = 0;
+    uint32_t *todo = s->todo, epoch = s->epoch, *visit = s->visit;
+    s->cand.n = s->res.n = 0;
     for (size_t i = 0; i < n_ep; i++) {
         hnsw_item e = eps[i];
         if (visit[e.id] == epoch || e.d != e.d)
             continue;
         visit[e.id] = epoch;
-        if (!heap_push(&h->cand, e, false))
+        if (!heap_push(s, &s->cand, e, false))
             return RVF_ERR_OUT_OF_MEMORY;
-        if ((!filter || filter(fctx, e.id)) && !heap_push(&h->res, e, true))
+        if ((!filter || filter(fctx, e.id)) && !heap_push(s, &s->res, e, true))
             return RVF_ERR_OUT_OF_MEMORY;
-        if (h->res.n > ef)
-            heap_pop(&h->res, true);
+        if (s->res.n > ef)
+            heap_pop(&s->res, true);
     }
-    while (h->cand.n) {
-        hnsw_item c = heap_pop(&h->cand, false);
-        if (h->res.n >= ef && item_less(h->res.a[0], c))
+    while (s->cand.n) {
+        hnsw_item c = heap_pop(&s->cand, false);
+        if (s->res.n >= ef && item_less(s->res.a[0], c))
             break;
         if (max_fail && filter) { /* §8.4 intra-filter: give up after a long run of misses */
             if (filter(fctx, c.id))
                 fails = 0;
-            else if (++fails >= max_fail && h->res.n)
+            else if (++fails >= max_fail && s->res.n)
                 break;
         }
-        const uint32_t *l = links_at(h, c.id, layer);
+        const uint32_t *l = list_read(h, s, c.id, layer);
         uint32_t n_todo = 0;
         for (uint32_t i = 0; i < l[0]; i++) {
             uint32_t n = l[1 + i];
@@ -467,30 +569,30 @@ static rvf_status search_layer(rvf_hnsw *h, const hnsw_query *q, const hnsw_item
         for (uint32_t i = 0; i < n_todo; i++) {
             uint32_t n = todo[i];
             hnsw_item e = {sq ? sq_dist(h, q, n) : qdist(h, q, n), n};
-            if (e.d != e.d || (h->res.n >= ef && !item_less(e, h->res.a[0])))
+            if (e.d != e.d || (s->res.n >= ef && !item_less(e, s->res.a[0])))
                 continue;
-            if (!heap_push(&h->cand, e, false))
+            if (!heap_push(s, &s->cand, e, false))
                 return RVF_ERR_OUT_OF_MEMORY;
             if (filter && !filter(fctx, n))
                 continue;
-            if (!heap_push(&h->res, e, true))
+            if (!heap_push(s, &s->res, e, true))
                 return RVF_ERR_OUT_OF_MEMORY;
-            if (h->res.n > ef)
-                heap_pop(&h->res, true);
+            if (s->res.n > ef)
+                heap_pop(&s->res, true);
         }
     }
     return RVF_OK;
 }
 
-/* h->res drained into h->tmp, ascending (popping the max-heap fills it from the back). Returns
+/* s->res drained into s->tmp, ascending (popping the max-heap fills it from the back). Returns
  * the count, or SIZE_MAX when out of memory. */
-static size_t res_sorted(rvf_hnsw *h)
+static size_t res_sorted(hnsw_scratch *s)
 {
-    size_t n = h->res.n;
-    if (!grow((void **)&h->tmp, &h->tmp_cap, n, sizeof *h->tmp))
+    size_t n = s->res.n;
+    if (!scratch_grow(s, (void **)&s->tmp, &s->tmp_cap, n, sizeof *s->tmp))
         return SIZE_MAX;
     for (size_t i = n; i > 0; i--)
-        h->tmp[i - 1] = heap_pop(&h->res, true);
+        s->tmp[i - 1] = heap_pop(&s->res, true);
     return n;
 }
 
@@ -514,8 +616,10 @@ static uint32_t select_neighbors(const rvf_hnsw *h, const hnsw_item *c, size_t n
     return kept;
 }
 
-/* Add the edge node -> to at `layer`, pruning node's list with the heuristic when full. */
-static rvf_status link_to(rvf_hnsw *h, uint32_t node, uint32_t to, uint32_t layer)
+/* Add the edge node -> to at `layer`, pruning node's list with the heuristic when full. The
+ * caller holds node's lock (if any). */
+static rvf_status link_locked(rvf_hnsw *h, hnsw_scratch *s, uint32_t node, uint32_t to,
+                              uint32_t layer)
 {
     uint32_t *l = links_at(h, node, layer), cap = layer_cap(h, layer);
     for (uint32_t i = 0; i < l[0]; i++)
@@ -526,14 +630,88 @@ static rvf_status link_to(rvf_hnsw *h, uint32_t node, uint32_t to, uint32_t laye
         h->dirty[node] = 1;
         return RVF_OK;
     }
-    if (!grow((void **)&h->tmp, &h->tmp_cap, (size_t)cap + 1, sizeof *h->tmp))
+    if (!scratch_grow(s, (void **)&s->tmp, &s->tmp_cap, (size_t)cap + 1, sizeof *s->tmp))
         return RVF_ERR_OUT_OF_MEMORY;
     for (uint32_t i = 0; i < l[0]; i++)
-        h->tmp[i] = (hnsw_item){slot_dist(h, node, l[1 + i]), l[1 + i]};
-    h->tmp[cap] = (hnsw_item){slot_dist(h, node, to), to};
-    qsort(h->tmp, (size_t)cap + 1, sizeof *h->tmp, item_cmp);
-    l[0] = select_neighbors(h, h->tmp, (size_t)cap + 1, node, cap, l + 1);
+        s->tmp[i] = (hnsw_item){slot_dist(h, node, l[1 + i]), l[1 + i]};
+    s->tmp[cap] = (hnsw_item){slot_dist(h, node, to), to};
+    qsort(s->tmp, (size_t)cap + 1, sizeof *s->tmp, item_cmp);
+    l[0] = select_neighbors(h, s->tmp, (size_t)cap + 1, node, cap, l + 1);
     h->dirty[node] = 1;
+    return RVF_OK;
+}
+
+static rvf_status link_to(rvf_hnsw *h, hnsw_scratch *s, uint32_t node, uint32_t to, uint32_t layer)
+{
+    node_lock(s, node);
+    rvf_status st = link_locked(h, s, node, to, layer);
+    node_unlock(s, node);
+    return st;
+}
+
+/* Threaded: give the new node `slot` its chosen neighbours at `layer`. Usually its list is still
+ * empty; but a concurrent insert that reached it through an upper layer (where it is already
+ * linked) may have linked to it here first, so those links are merged, not overwritten. */
+static rvf_status set_own_links(rvf_hnsw *h, hnsw_scratch *s, uint32_t slot, uint32_t layer,
+                                const uint32_t *sel, uint32_t n)
+{
+    rvf_status st = RVF_OK;
+    node_lock(s, slot);
+    uint32_t *l = links_at(h, slot, layer);
+    if (l[0] == 0) {
+        memcpy(l + 1, sel, (size_t)n * sizeof *sel);
+        l[0] = n;
+    } else {
+        for (uint32_t i = 0; i < n && st == RVF_OK; i++)
+            st = link_locked(h, s, slot, sel[i], layer);
+    }
+    h->dirty[slot] = 1;
+    node_unlock(s, slot);
+    return st;
+}
+
+/* Link the new node `slot` (present at `level`, no links of its own yet) into the graph, walking
+ * down from `entry` on layer `top_level`. Single-threaded (s->sync NULL) this is the classic
+ * insert, and deterministic; threaded, lists are read and written under their node's lock, and
+ * the entry point is the caller's business. */
+static rvf_status insert_links(rvf_hnsw *h, hnsw_scratch *s, uint32_t slot, uint32_t level,
+                               uint32_t entry, int32_t top_level)
+{
+    hnsw_query q = {row(h, slot), h->inv_norm ? h->inv_norm[slot] : 0};
+    hnsw_item cur = {qdist(h, &q, entry), entry};
+    for (int32_t lc = top_level; lc > (int32_t)level; lc--)
+        cur = greedy(h, s, &q, cur, (uint32_t)lc);
+    if (!scratch_grow(s, (void **)&s->ep, &s->ep_cap, 1, sizeof *s->ep))
+        return RVF_ERR_OUT_OF_MEMORY;
+    s->ep[0] = cur;
+    size_t n_ep = 1;
+    int32_t top = top_level < (int32_t)level ? top_level : (int32_t)level;
+    for (int32_t lc = top; lc >= 0; lc--) {
+        rvf_status st = search_layer(h, s, &q, s->ep, n_ep, h->p.ef_construction, (uint32_t)lc,
+                                     NULL, NULL, 0, false);
+        size_t n = st == RVF_OK ? res_sorted(s) : SIZE_MAX;
+        if (n == SIZE_MAX || !scratch_grow(s, (void **)&s->ep, &s->ep_cap, n, sizeof *s->ep))
+            return RVF_ERR_OUT_OF_MEMORY;
+        memcpy(s->ep, s->tmp, n * sizeof *s->ep);
+        n_ep = n;
+        /* the new node gets M links on every layer; layer 0 keeps M0 - M slack for back-links */
+        const uint32_t *sel;
+        uint32_t n_sel;
+        if (!s->sync) {
+            uint32_t *l = links_at(h, slot, (uint32_t)lc);
+            l[0] = select_neighbors(h, s->ep, n_ep, slot, h->p.m, l + 1);
+            sel = l + 1;
+            n_sel = l[0];
+        } else {
+            n_sel = select_neighbors(h, s->ep, n_ep, slot, h->p.m, s->sel);
+            sel = s->sel;
+            if ((st = set_own_links(h, s, slot, (uint32_t)lc, sel, n_sel)) != RVF_OK)
+                return st;
+        }
+        for (uint32_t i = 0; i < n_sel; i++)
+            if ((st = link_to(h, s, sel[i], slot, (uint32_t)lc)) != RVF_OK)
+                return st;
+    }
     return RVF_OK;
 }
 
@@ -552,35 +730,239 @@ rvf_status rvf_hnsw_add(rvf_hnsw *h, uint32_t slot)
         h->max_level = (int32_t)level;
         return RVF_OK;
     }
-    hnsw_query q = {row(h, slot), h->inv_norm ? h->inv_norm[slot] : 0};
-    hnsw_item cur = {qdist(h, &q, h->entry), h->entry};
-    for (int32_t lc = h->max_level; lc > (int32_t)level; lc--)
-        cur = greedy(h, &q, cur, (uint32_t)lc);
-    if (!grow((void **)&h->ep, &h->ep_cap, 1, sizeof *h->ep))
-        return RVF_ERR_OUT_OF_MEMORY;
-    h->ep[0] = cur;
-    size_t n_ep = 1;
-    int32_t top = h->max_level < (int32_t)level ? h->max_level : (int32_t)level;
-    for (int32_t lc = top; lc >= 0; lc--) {
-        st = search_layer(h, &q, h->ep, n_ep, h->p.ef_construction, (uint32_t)lc, NULL, NULL, 0,
-                          false);
-        size_t n = st == RVF_OK ? res_sorted(h) : SIZE_MAX;
-        if (n == SIZE_MAX || !grow((void **)&h->ep, &h->ep_cap, n, sizeof *h->ep))
-            return RVF_ERR_OUT_OF_MEMORY;
-        memcpy(h->ep, h->tmp, n * sizeof *h->ep);
-        n_ep = n;
-        /* the new node gets M links on every layer; layer 0 keeps M0 - M slack for back-links */
-        uint32_t *l = links_at(h, slot, (uint32_t)lc);
-        l[0] = select_neighbors(h, h->ep, n_ep, slot, h->p.m, l + 1);
-        for (uint32_t i = 0; i < l[0]; i++)
-            if ((st = link_to(h, l[1 + i], slot, (uint32_t)lc)) != RVF_OK)
-                return st;
-    }
+    if ((st = insert_links(h, &h->s, slot, level, h->entry, h->max_level)) != RVF_OK)
+        return st;
     if ((int32_t)level > h->max_level) {
         h->entry = slot;
         h->max_level = (int32_t)level;
     }
     return RVF_OK;
+}
+
+/* ---- rvf_hnsw_add_range ---------------------------------------------------------------------- */
+#define HNSW_PROGRESS_EVERY 1024u
+
+static rvf_status add_range_serial(rvf_hnsw *h, uint32_t first, uint32_t count,
+                                   rvf_hnsw_progress_fn progress, void *progress_ctx)
+{
+    for (uint32_t i = 0; i < count; i++) {
+        rvf_status st = rvf_hnsw_add(h, first + i);
+        if (st != RVF_OK)
+            return st;
+        if (progress && (i + 1) % HNSW_PROGRESS_EVERY == 0 && i + 1 < count)
+            progress(progress_ctx, i + 1, count);
+    }
+    if (progress)
+        progress(progress_ctx, count, count);
+    return RVF_OK;
+}
+
+#if RVF_HNSW_THREADS
+/* hnswlib's parallel build: levels are drawn up front in slot order (the RNG advances exactly as
+ * count rvf_hnsw_add calls would), every node's storage is created before the workers start (so
+ * no array moves under them), and workers take the next index from a shared counter. A node is
+ * present but has no links until its insert links it, and nothing links to it before its own
+ * lists are written (save the merge case in set_own_links), so walks need no "ready" flag. */
+typedef struct hnsw_job {
+    rvf_hnsw *h;
+    hnsw_sync *sync;
+    const uint8_t *levels; /* count levels, slot order */
+    uint32_t first, count;
+    _Atomic uint64_t next, done;
+    _Atomic rvf_status status; /* the first failure */
+} hnsw_job;
+
+typedef struct hnsw_worker {
+    hnsw_job *job;
+    hnsw_scratch s;
+} hnsw_worker;
+
+/* One insert. A node that raises the top level holds the global lock for its whole insert, so
+ * the entry point moves to a node that is already linked and the raise is never lost. */
+static rvf_status insert_threaded(rvf_hnsw *h, hnsw_scratch *s, uint32_t slot, uint32_t level)
+{
+    pthread_mutex_lock(&s->sync->global);
+    uint32_t entry = h->entry;
+    int32_t top = h->max_level;
+    bool raise = (int32_t)level > top;
+    if (!raise)
+        pthread_mutex_unlock(&s->sync->global);
+    rvf_status st = insert_links(h, s, slot, level, entry, top);
+    if (raise) {
+        if (st == RVF_OK) {
+            h->entry = slot;
+            h->max_level = (int32_t)level;
+        }
+        pthread_mutex_unlock(&s->sync->global);
+    }
+    return st;
+}
+
+/* Insert until the range is done or an insert failed. Only the calling thread reports progress
+ * (the callback need not be thread-safe), at each multiple of HNSW_PROGRESS_EVERY it observes. */
+static void job_run(hnsw_worker *w, rvf_hnsw_progress_fn progress, void *progress_ctx)
+{
+    hnsw_job *j = w->job;
+    uint64_t next_report = HNSW_PROGRESS_EVERY;
+    while (atomic_load(&j->status) == RVF_OK) {
+        uint64_t i = atomic_fetch_add(&j->next, 1);
+        if (i >= j->count)
+            break;
+        rvf_status st = insert_threaded(j->h, &w->s, j->first + (uint32_t)i, j->levels[i]);
+        if (st != RVF_OK) {
+            rvf_status ok = RVF_OK;
+            atomic_compare_exchange_strong(&j->status, &ok, st);
+            break;
+        }
+        uint64_t done = atomic_fetch_add(&j->done, 1) + 1;
+        if (progress && done >= next_report && done < j->count) {
+            progress(progress_ctx, done, j->count);
+            next_report = (done / HNSW_PROGRESS_EVERY + 1) * HNSW_PROGRESS_EVERY;
+        }
+    }
+}
+
+static void *worker_main(void *arg)
+{
+    job_run(arg, NULL, NULL);
+    return NULL;
+}
+
+/* A worker's scratch, sized so that walks never reallocate the visit array. */
+static bool scratch_init(const rvf_hnsw *h, hnsw_scratch *s, hnsw_sync *sync)
+{
+    *s = (hnsw_scratch){0};
+    s->todo = rvf_malloc((size_t)h->p.m0 * sizeof *s->todo);
+    s->nbr = rvf_malloc((1 + (size_t)h->p.m0) * sizeof *s->nbr);
+    s->sel = rvf_malloc((size_t)h->p.m * sizeof *s->sel);
+    s->visit = rvf_calloc(h->nodes_cap, sizeof *s->visit);
+    s->visit_cap = h->nodes_cap;
+    s->sync = sync;
+    if (s->todo && s->nbr && s->sel && s->visit)
+        return true;
+    scratch_free(s);
+    return false;
+}
+
+static hnsw_sync *sync_create(void)
+{
+    hnsw_sync *y = rvf_malloc(sizeof *y);
+    if (!y)
+        return NULL;
+    pthread_mutex_init(&y->global, NULL);
+    pthread_mutex_init(&y->alloc, NULL);
+    for (uint32_t i = 0; i < HNSW_STRIPES; i++)
+        pthread_mutex_init(&y->stripe[i], NULL);
+    return y;
+}
+
+static void sync_free(hnsw_sync *y)
+{
+    pthread_mutex_destroy(&y->global);
+    pthread_mutex_destroy(&y->alloc);
+    for (uint32_t i = 0; i < HNSW_STRIPES; i++)
+        pthread_mutex_destroy(&y->stripe[i]);
+    rvf_free(y);
+}
+
+/* Create the nodes first..first+count-1 with their levels, unlinked. All or nothing: on failure
+ * the nodes made so far are removed and the RNG and slot limit restored. */
+static rvf_status create_nodes(rvf_hnsw *h, uint32_t first, uint32_t count, uint8_t *levels)
+{
+    uint64_t rng0 = h->rng;
+    uint32_t limit0 = h->slot_limit;
+    for (uint32_t i = 0; i < count; i++)
+        levels[i] = (uint8_t)draw_level(h);
+    rvf_status st = reserve_slot(h, first + (count - 1));
+    uint32_t made = 0;
+    for (; st == RVF_OK && made < count; made++)
+        if ((st = new_node(h, first + made, levels[made])) != RVF_OK)
+            break;
+    if (st == RVF_OK)
+        return RVF_OK;
+    for (uint32_t i = 0; i < made; i++) {
+        rvf_free(h->upper[first + i]);
+        h->upper[first + i] = NULL;
+        h->level[first + i] = -1;
+        h->count--;
+    }
+    h->slot_limit = limit0;
+    h->rng = rng0;
+    return st;
+}
+
+static rvf_status add_range_threaded(rvf_hnsw *h, uint32_t first, uint32_t count, uint32_t threads,
+                                     rvf_hnsw_progress_fn progress, void *progress_ctx)
+{
+    if (threads > RVF_HNSW_MAX_THREADS)
+        threads = RVF_HNSW_MAX_THREADS;
+    if (threads > count)
+        threads = count;
+    uint8_t *levels = rvf_malloc(count);
+    hnsw_worker *w = rvf_calloc(threads, sizeof *w);
+    hnsw_sync *sync = sync_create();
+    rvf_status st = levels && w && sync ? RVF_OK : RVF_ERR_OUT_OF_MEMORY;
+    /* capacity first: the scratches' visit arrays are sized to it */
+    if (st == RVF_OK)
+        st = reserve_slot(h, first + (count - 1));
+    hnsw_job job = {.h = h, .sync = sync, .levels = levels, .first = first, .count = count};
+    uint32_t n_workers = 0;
+    for (; st == RVF_OK && n_workers < threads; n_workers++) {
+        w[n_workers].job = &job;
+        if (!scratch_init(h, &w[n_workers].s, sync))
+            break; /* fewer workers; none at all is out of memory */
+    }
+    if (st == RVF_OK && n_workers == 0)
+        st = RVF_ERR_OUT_OF_MEMORY;
+    if (st == RVF_OK)
+        st = create_nodes(h, first, count, levels);
+    if (st == RVF_OK) {
+        atomic_init(&job.next, 0);
+        atomic_init(&job.done, 0);
+        atomic_init(&job.status, RVF_OK);
+        if (h->max_level < 0) { /* an empty graph: the first node is the entry, nothing to link */
+            h->entry = first;
+            h->max_level = levels[0];
+            atomic_store(&job.next, 1);
+            atomic_store(&job.done, 1);
+        }
+        pthread_t tid[RVF_HNSW_MAX_THREADS];
+        uint32_t started = 1;
+        for (; started < n_workers; started++)
+            if (pthread_create(&tid[started], NULL, worker_main, &w[started]) != 0)
+                break; /* the threads already started (at least this one) finish the range */
+        job_run(&w[0], progress, progress_ctx);
+        for (uint32_t i = 1; i < started; i++)
+            pthread_join(tid[i], NULL);
+        st = atomic_load(&job.status);
+    }
+    for (uint32_t i = 0; i < n_workers; i++)
+        scratch_free(&w[i].s);
+    rvf_free(w);
+    rvf_free(levels);
+    if (sync)
+        sync_free(sync);
+    if (st == RVF_OK && progress)
+        progress(progress_ctx, count, count);
+    return st;
+}
+#endif
+
+rvf_status rvf_hnsw_add_range(rvf_hnsw *h, uint32_t first, uint32_t count, uint32_t threads,
+                              rvf_hnsw_progress_fn progress, void *progress_ctx)
+{
+    if (!h || (count && (first == UINT32_MAX || count - 1 > UINT32_MAX - 1 - first)))
+        return RVF_ERR_INVALID_ARGUMENT;
+    for (uint32_t i = 0; i < count && first + i < h->slot_limit; i++)
+        if (h->level[first + i] >= 0)
+            return RVF_ERR_ALREADY_EXISTS;
+#if RVF_HNSW_THREADS
+    if (threads >= 2 && count >= 2)
+        return add_range_threaded(h, first, count, threads, progress, progress_ctx);
+#else
+    (void)threads;
+#endif
+    return add_range_serial(h, first, count, progress, progress_ctx);
 }
 
 rvf_status rvf_hnsw_search(rvf_hnsw *h, const float *query, uint32_t k, uint32_t ef,
@@ -601,31 +983,32 @@ rvf_status rvf_hnsw_search_ex(rvf_hnsw *h, const float *query, uint32_t k, uint3
         return RVF_OK;
     hnsw_query q = prep(h, query);
     hnsw_item cur = {qdist(h, &q, h->entry), h->entry};
+    hnsw_scratch *s = &h->s;
     for (int32_t lc = h->max_level; lc > 0; lc--)
-        cur = greedy(h, &q, cur, (uint32_t)lc);
+        cur = greedy(h, s, &q, cur, (uint32_t)lc);
     bool sq = h->codes != NULL;
     if (sq) /* the entry's distance on the same scale as the walk's */
         cur.d = sq_dist(h, &q, cur.id);
     rvf_status st =
-        search_layer(h, &q, &cur, 1, ef > k ? ef : k, 0, filter, filter_ctx, max_fail, sq);
+        search_layer(h, s, &q, &cur, 1, ef > k ? ef : k, 0, filter, filter_ctx, max_fail, sq);
     if (st != RVF_OK)
         return st;
-    size_t n = res_sorted(h);
+    size_t n = res_sorted(s);
     if (n == SIZE_MAX)
         return RVF_ERR_OUT_OF_MEMORY;
     if (h->inv_norm || sq) { /* codes too: the final beam is re-ranked on the f32 rows */
         /* the walk ranked by dot products; report §8.1's cosine exactly and re-sort */
         for (size_t i = 0; i < n; i++)
-            h->tmp[i].d = h->dist(h->metric, query, row(h, h->tmp[i].id), h->dim);
-        qsort(h->tmp, n, sizeof *h->tmp, item_cmp);
+            s->tmp[i].d = h->dist(h->metric, query, row(h, s->tmp[i].id), h->dim);
+        qsort(s->tmp, n, sizeof *s->tmp, item_cmp);
     }
     if (n > k)
         n = k;
     for (size_t i = 0; i < n; i++) {
         if (out_slots)
-            out_slots[i] = h->tmp[i].id;
+            out_slots[i] = s->tmp[i].id;
         if (out_dists)
-            out_dists[i] = h->tmp[i].d;
+            out_dists[i] = s->tmp[i].d;
     }
     *n_out = (uint32_t)n;
     return RVF_OK;
@@ -716,7 +1099,7 @@ rvf_status rvf_hnsw_set_entry(rvf_hnsw *h, uint32_t slot)
     if (slot >= h->slot_limit || h->level[slot] < 0)
         return RVF_ERR_NOT_FOUND;
     h->entry = slot;
-    h->max_level = h->level[slot];
+    h->max_level = rvf_hnsw_level(h, slot); /* slot < slot_limit: the level itself */
     return RVF_OK;
 }
 
@@ -800,7 +1183,7 @@ rvf_status rvf_hnsw_remap(const rvf_hnsw *h, const uint32_t *map, uint32_t n_map
     if (st == RVF_OK && best != UINT32_MAX) {
         uint32_t e = h->max_level >= 0 && h->entry < n_map ? map[h->entry] : UINT32_MAX;
         g->entry = e != UINT32_MAX ? e : best;
-        g->max_level = g->level[g->entry];
+        g->max_level = rvf_hnsw_level(g, g->entry);
         if (g->max_level < best_level) { /* the old entry was not on the top layer any more */
             g->entry = best;
             g->max_level = best_level;

@@ -11,7 +11,8 @@
  * Search is delete-aware (§8.3): nodes the filter rejects are traversed but never returned.
  * Results are sorted by (distance, slot). NaN distances never enter results or the graph walk.
  *
- * Threading: none. Search reuses scratch owned by the index, so one call at a time per index. */
+ * Threading: one call at a time per index (search reuses scratch owned by the index). Only
+ * rvf_hnsw_add_range with threads >= 2 runs threads of its own, inside that call. */
 #ifndef RVF_HNSW_H
 #define RVF_HNSW_H
 
@@ -21,8 +22,9 @@
 
 #include "rvf_kernel.h"
 
-#define RVF_HNSW_MAX_LEVEL 31 /* levels are 0..31; a deeper draw is clamped */
-#define RVF_HNSW_MAX_M     4096
+#define RVF_HNSW_MAX_LEVEL   31 /* levels are 0..31; a deeper draw is clamped */
+#define RVF_HNSW_MAX_M       4096
+#define RVF_HNSW_MAX_THREADS 64 /* rvf_hnsw_add_range uses at most this many */
 
 typedef struct rvf_hnsw rvf_hnsw;
 
@@ -63,6 +65,31 @@ rvf_status rvf_hnsw_set_source(rvf_hnsw *h, const rvf_hnsw_source *src);
  * is then absent, or present with fewer links than a full insert makes (possibly none, so it may
  * be unreachable until the graph is rebuilt). */
 rvf_status rvf_hnsw_add(rvf_hnsw *h, uint32_t slot);
+
+/* Progress of rvf_hnsw_add_range: `done` of `total` slots inserted. */
+typedef void (*rvf_hnsw_progress_fn)(void *ctx, uint64_t done, uint64_t total);
+
+/* Insert slots first..first+count-1 (first + count - 1 < UINT32_MAX, else INVALID_ARGUMENT).
+ * ALREADY_EXISTS, before any change, if one of them is present; count 0 does nothing.
+ *
+ * threads <= 1: exactly rvf_hnsw_add on each slot in ascending order (so deterministic; stops at
+ * the first failure). threads >= 2 (capped at RVF_HNSW_MAX_THREADS and at count): the caller's
+ * thread and threads - 1 new ones insert concurrently, hnswlib-style (per-node locks). Levels are
+ * drawn in slot order, so each slot's level, the RNG afterwards and the top level are the ones
+ * threads 1 gives, but neighbour lists (and, between nodes sharing the top level, the entry
+ * point) depend on scheduling; recall is comparable. Builds without threads (Emscripten without
+ * -pthread, or -DRVF_HNSW_THREADS=0) and a range of one slot take the threads 1 path. Threaded,
+ * src.get (if set) is called from several threads at once, so it must be thread-safe; the
+ * allocator is still called by one thread at a time. OUT_OF_MEMORY: either nothing changed
+ * (setup failed), or every slot of the range is present and some have fewer links than a full
+ * insert makes (possibly none), as with rvf_hnsw_add.
+ *
+ * `progress` (may be NULL) is called on the caller's thread only, with `done` non-decreasing:
+ * about every 1024 inserts, and once with done == total == count at the end of a successful call
+ * (also for count 0). Every inserted node and every node given new links is dirty. */
+rvf_status rvf_hnsw_add_range(rvf_hnsw *h, uint32_t first, uint32_t count, uint32_t threads,
+                              void (*progress)(void *ctx, uint64_t done, uint64_t total),
+                              void *progress_ctx);
 
 /* The k nearest eligible slots to `query` (dim floats). The beam width is max(ef, k). `filter`
  * may be NULL (everything eligible). Writes *n_out <= k results into out_slots / out_dists

@@ -386,6 +386,166 @@ static void test_create_rejects(void)
     rvf_hnsw_free(NULL);
 }
 
+/* ---- rvf_hnsw_add_range --------------------------------------------------------------------- */
+typedef struct progress_log {
+    uint64_t calls, last_done, total;
+    bool monotone;
+} progress_log;
+
+static void on_progress(void *ctx, uint64_t done, uint64_t total)
+{
+    progress_log *p = ctx;
+    p->monotone &= done >= p->last_done && done <= total && (p->calls == 0 || total == p->total);
+    p->calls++;
+    p->last_done = done;
+    p->total = total;
+}
+
+/* Same levels, lists and entry point in both graphs over slots [0, n). */
+static void check_same_graph(rvf_hnsw *a, rvf_hnsw *b, uint32_t n)
+{
+    uint32_t ea = 0, eb = 1, la = 0, lb = 1;
+    CHECK(rvf_hnsw_entry(a, &ea, &la) && rvf_hnsw_entry(b, &eb, &lb));
+    CHECK_EQ_INT(ea, eb);
+    CHECK_EQ_INT(la, lb);
+    CHECK_EQ_INT(rvf_hnsw_count(a), rvf_hnsw_count(b));
+    uint32_t diff = 0;
+    for (uint32_t s = 0; s < n; s++) {
+        int32_t lv = rvf_hnsw_level(a, s);
+        diff += lv != rvf_hnsw_level(b, s);
+        for (uint32_t l = 0; lv >= 0 && l <= (uint32_t)lv; l++) {
+            uint32_t na, nb;
+            const uint32_t *xa = rvf_hnsw_neighbors(a, s, l, &na);
+            const uint32_t *xb = rvf_hnsw_neighbors(b, s, l, &nb);
+            diff += na != nb || (na && memcmp(xa, xb, na * sizeof *xa) != 0);
+        }
+    }
+    CHECK_EQ_INT(diff, 0);
+}
+
+/* threads 1 is rvf_hnsw_add in order: the same graph, bit for bit, in two ranges; progress ends
+ * with done == total; bad ranges are rejected before any change. */
+static void test_add_range_serial(void)
+{
+    rvf_hnsw *a = build(RVF_METRIC_L2, SEED, 2000), *b = NULL;
+    rvf_hnsw_params p = {.m = 16, .ef_construction = EF_C, .seed = SEED};
+    rvf_hnsw_source src = {.base = data, .stride = DIM};
+    CHECK_EQ_INT(rvf_hnsw_create(DIM, RVF_METRIC_L2, &p, &src, &b), RVF_OK);
+    if (!a || !b)
+        goto out;
+    progress_log pl = {.monotone = true};
+    CHECK_EQ_INT(rvf_hnsw_add_range(b, 0, 0, 1, on_progress, &pl), RVF_OK); /* count 0 */
+    CHECK(pl.calls == 1 && pl.last_done == 0 && pl.total == 0);
+    pl = (progress_log){.monotone = true};
+    CHECK_EQ_INT(rvf_hnsw_add_range(b, 0, 700, 1, NULL, NULL), RVF_OK);
+    CHECK_EQ_INT(rvf_hnsw_add_range(b, 700, 1300, 0, on_progress, &pl), RVF_OK);
+    CHECK(pl.monotone);
+    CHECK_EQ_INT(pl.calls, 2); /* at 1024, then 1300 of 1300 */
+    CHECK_EQ_U64(pl.last_done, 1300);
+    CHECK_EQ_U64(pl.total, 1300);
+    check_same_graph(a, b, 2000);
+    /* the RNG moved the same way: the next insert draws the same level */
+    CHECK_EQ_INT(rvf_hnsw_add(a, 2000), RVF_OK);
+    CHECK_EQ_INT(rvf_hnsw_add_range(b, 2000, 1, 1, NULL, NULL), RVF_OK);
+    CHECK_EQ_INT(rvf_hnsw_level(a, 2000), rvf_hnsw_level(b, 2000));
+    /* rejections, before any change: a present slot in the range, a range reaching UINT32_MAX */
+    CHECK_EQ_INT(rvf_hnsw_add_range(b, 1990, 20, 2, NULL, NULL), RVF_ERR_ALREADY_EXISTS);
+    CHECK_EQ_INT(rvf_hnsw_add_range(b, 1999, 20, 1, NULL, NULL), RVF_ERR_ALREADY_EXISTS);
+    CHECK_EQ_INT(rvf_hnsw_add_range(b, UINT32_MAX, 1, 1, NULL, NULL), RVF_ERR_INVALID_ARGUMENT);
+    CHECK_EQ_INT(rvf_hnsw_add_range(b, UINT32_MAX - 5, 6, 2, NULL, NULL), RVF_ERR_INVALID_ARGUMENT);
+    CHECK_EQ_INT(rvf_hnsw_add_range(b, 1, UINT32_MAX, 2, NULL, NULL), RVF_ERR_INVALID_ARGUMENT);
+    CHECK_EQ_INT(rvf_hnsw_add_range(NULL, 0, 1, 1, NULL, NULL), RVF_ERR_INVALID_ARGUMENT);
+    CHECK_EQ_INT(rvf_hnsw_count(b), 2001);
+    CHECK_EQ_INT(rvf_hnsw_slot_limit(b), 2001);
+    check_same_graph(a, b, 2001);
+out:
+    rvf_hnsw_free(a);
+    rvf_hnsw_free(b);
+}
+
+/* Invariants of a graph over slots [0, n): every node present, lists within capacity, no self or
+ * duplicate links, links only to nodes on that layer, a bottom link for every node. Returns the
+ * number of violations. */
+static uint32_t graph_violations(rvf_hnsw *h, uint32_t n)
+{
+    uint32_t bad = 0, top = 0;
+    CHECK(rvf_hnsw_entry(h, NULL, &top));
+    for (uint32_t s = 0; s < n; s++) {
+        int32_t lv = rvf_hnsw_level(h, s);
+        bad += lv < 0 || lv > (int32_t)top;
+        for (uint32_t l = 0; lv >= 0 && l <= (uint32_t)lv; l++) {
+            uint32_t c;
+            const uint32_t *x = rvf_hnsw_neighbors(h, s, l, &c);
+            bad += c > (l ? 16u : 32u) || (l == 0 && c == 0);
+            for (uint32_t i = 0; i < c; i++) {
+                bad += x[i] == s || rvf_hnsw_level(h, x[i]) < (int32_t)l;
+                for (uint32_t j = 0; j < i; j++)
+                    bad += x[i] == x[j];
+            }
+        }
+    }
+    return bad;
+}
+
+/* threads 2 from an empty graph (L2, base+stride rows) and threads 4 after 500 serial inserts
+ * (cosine, rows through the get callback, which then runs on several threads): recall@10 at ef 64
+ * >= 0.95, valid lists, the levels of the serial build, the new nodes and every node that gained
+ * a link to one dirty, progress ending at done == total. */
+static void add_range_threads(rvf_metric m, uint32_t threads, uint32_t pre, bool callback)
+{
+    rvf_hnsw_params p = {.m = 16, .ef_construction = EF_C, .seed = SEED};
+    /* ref: a serial build, only for its levels (they depend on seed and M, not on ef) */
+    rvf_hnsw_params pr = {.m = 16, .ef_construction = 1, .seed = SEED};
+    rvf_hnsw_source src = {.base = data, .stride = DIM}, cb = {.get = get_row, .ctx = data};
+    rvf_hnsw *h = NULL, *ref = NULL;
+    CHECK_EQ_INT(rvf_hnsw_create(DIM, m, &pr, &src, &ref), RVF_OK);
+    CHECK_EQ_INT(rvf_hnsw_create(DIM, m, &p, callback ? &cb : &src, &h), RVF_OK);
+    if (!h || !ref)
+        goto out;
+    for (uint32_t s = 0; s < pre; s++)
+        CHECK_EQ_INT(rvf_hnsw_add(h, s), RVF_OK);
+    rvf_hnsw_clear_dirty(h);
+    progress_log pl = {.monotone = true};
+    CHECK_EQ_INT(rvf_hnsw_add_range(h, pre, N - pre, threads, on_progress, &pl), RVF_OK);
+    CHECK_EQ_INT(rvf_hnsw_add_range(ref, 0, N, 1, NULL, NULL), RVF_OK);
+    CHECK(pl.monotone && pl.calls >= 1);
+    CHECK_EQ_U64(pl.last_done, N - pre);
+    CHECK_EQ_U64(pl.total, N - pre);
+    CHECK_EQ_INT(rvf_hnsw_count(h), N);
+    CHECK_EQ_INT(rvf_hnsw_slot_limit(h), N);
+    CHECK_EQ_INT(graph_violations(h, N), 0);
+    uint32_t top_h = 0, top_r = 1, same_level = 0, clean_new = 0, clean_linked = 0;
+    CHECK(rvf_hnsw_entry(h, NULL, &top_h) && rvf_hnsw_entry(ref, NULL, &top_r));
+    CHECK_EQ_INT(top_h, top_r);
+    for (uint32_t s = 0; s < N; s++) {
+        same_level += rvf_hnsw_level(h, s) == rvf_hnsw_level(ref, s);
+        clean_new += s >= pre && !rvf_hnsw_is_dirty(h, s);
+        for (int32_t l = 0; s < pre && l <= rvf_hnsw_level(h, s); l++) {
+            uint32_t c;
+            const uint32_t *x = rvf_hnsw_neighbors(h, s, (uint32_t)l, &c);
+            for (uint32_t i = 0; i < c; i++)
+                clean_linked += x[i] >= pre && !rvf_hnsw_is_dirty(h, s);
+        }
+    }
+    CHECK_EQ_INT(same_level, N);
+    CHECK_EQ_INT(clean_new, 0);
+    CHECK_EQ_INT(clean_linked, 0);
+    compute_truth(m, NULL);
+    double r = recall(h, m, 64, NULL);
+    printf("  %s, %u threads (%u inserted first): recall@%d ef=64 %.4f\n",
+           m == RVF_METRIC_L2 ? "L2" : "cosine", threads, pre, K, r);
+    CHECK(r >= 0.95);
+out:
+    rvf_hnsw_free(h);
+    rvf_hnsw_free(ref);
+}
+
+static void test_add_range_threads(void)
+{
+    add_range_threads(RVF_METRIC_L2, 2, 0, false);
+    add_range_threads(RVF_METRIC_COSINE, 4, 500, true);
+}
+
 static long alloc_budget;
 
 static void *lim_alloc(void *ctx, size_t n)
@@ -448,6 +608,47 @@ static void test_out_of_memory(void)
     CHECK_EQ_INT(bad, 0);
 }
 
+/* The threaded build under every allocation failure point: OK, or OUT_OF_MEMORY with either no
+ * node added (setup) or all of them present; the index stays searchable; nothing leaks. The
+ * counting allocator is not thread-safe, which add_range promises not to need. */
+static void test_add_range_out_of_memory(void)
+{
+    static const rvf_allocator lim = {lim_alloc, lim_realloc, lim_free, NULL};
+    rvf_hnsw_params p = {.m = 4, .ef_construction = 16, .seed = 7};
+    rvf_hnsw_source src = {.base = data, .stride = DIM};
+    bool finished = false;
+    int bad = 0;
+    long budget = 0;
+    for (; budget < 2000 && !finished; budget++) {
+        alloc_budget = budget;
+        rvf_set_allocator(&lim);
+        rvf_hnsw *h = NULL;
+        rvf_status st = rvf_hnsw_create(DIM, RVF_METRIC_L2, &p, &src, &h);
+        bool oom = st != RVF_OK;
+        if (h && (st = rvf_hnsw_add(h, 0)) != RVF_OK) /* a non-empty start */
+            oom = true;
+        if (h && st == RVF_OK) {
+            st = rvf_hnsw_add_range(h, 1, 99, 2, NULL, NULL);
+            bad += st != RVF_OK && st != RVF_ERR_OUT_OF_MEMORY;
+            bad += st != RVF_OK && rvf_hnsw_count(h) != 1 && rvf_hnsw_count(h) != 100;
+            bad += st == RVF_OK && rvf_hnsw_count(h) != 100;
+            oom |= st != RVF_OK;
+        }
+        rvf_set_allocator(NULL);
+        if (h) {
+            uint32_t out[K], n = 0;
+            bad += rvf_hnsw_search(h, queries, K, 16, NULL, NULL, out, NULL, &n) != RVF_OK;
+            for (uint32_t i = 0; i < n; i++)
+                bad += out[i] >= 100;
+        }
+        rvf_hnsw_free(h);
+        finished = !oom;
+    }
+    printf("  threaded out-of-memory sweep: %ld allocation failure points\n", budget - 1);
+    CHECK(finished && budget > 10);
+    CHECK_EQ_INT(bad, 0);
+}
+
 int main(void)
 {
     make_data();
@@ -459,5 +660,8 @@ int main(void)
     RVF_TEST_RUN(test_deterministic);
     RVF_TEST_RUN(test_put_node_round_trip);
     RVF_TEST_RUN(test_out_of_memory);
+    RVF_TEST_RUN(test_add_range_serial);
+    RVF_TEST_RUN(test_add_range_threads);
+    RVF_TEST_RUN(test_add_range_out_of_memory);
     return rvf_test_finish();
 }
