@@ -130,7 +130,8 @@ enum {
     O_DIALECT,
     O_M,
     O_EF_CONSTRUCTION,
-    O_FULL
+    O_FULL,
+    O_THREADS
 };
 
 typedef struct optdef {
@@ -637,7 +638,8 @@ static const char help_delete[] =
     "  rvf delete docs.rvf --field year=1 --filter 'year < 2000' --dry-run\n";
 
 static const char help_index[] =
-    "Usage: rvf index PATH [--m N] [--ef-construction N] [--metric M] [--full] [-q]\n"
+    "Usage: rvf index PATH [--m N] [--ef-construction N] [--metric M] [--full] [--threads N]\n"
+    "                 [-q]\n"
     "\n"
     "Build or extend the store's HNSW index and write it into the file (INDEX_SEG),\n"
     "so later opens answer approximate queries (rvf query --ef) without rebuilding.\n"
@@ -651,6 +653,8 @@ static const char help_index[] =
     "                       slower and gives better recall\n"
     "  --metric M           l2, ip or cosine (default: the store's metric)\n"
     "  --full               rebuild from scratch and replace the stored index\n"
+    "  --threads N          build with N threads, 1..64 (default 1: the graph is then the\n"
+    "                       same on every run)\n"
     "  -q, --quiet          print nothing on success\n"
     "  -h, --help           show this help\n"
     "\n"
@@ -1738,6 +1742,7 @@ static int cmd_index(int argc, char **argv)
                                   {"ef-construction", 0, true, O_EF_CONSTRUCTION},
                                   {"metric", 0, true, O_METRIC},
                                   {"full", 0, false, O_FULL},
+                                  {"threads", 0, true, O_THREADS},
                                   OPT_QUIET,
                                   OPT_HELP,
                                   OPT_END};
@@ -1778,6 +1783,11 @@ static int cmd_index(int argc, char **argv)
             break;
         case O_FULL:
             io.full = 1;
+            break;
+        case O_THREADS:
+            if ((rc = parse_num_opt("--threads", val, 1, 64, &num)))
+                return rc;
+            io.threads = (uint32_t)num;
             break;
         default:
             break;

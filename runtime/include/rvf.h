@@ -244,6 +244,8 @@ typedef struct rvf_index_options {
     uint32_t ef_construction; /* 0 -> 200 */
     int metric;               /* -1 or the store's metric: the graph's distance */
     uint8_t full;             /* 1: rebuild and write one sealed segment */
+    uint32_t threads;         /* build workers (0 or 1: one; the graph is then reproducible);
+                                 builds without threads (wasm) use one */
     /* called every 1024 inserted vectors and at the end; may be NULL */
     void (*progress)(void *ctx, uint64_t done, uint64_t total);
     void *progress_ctx;

@@ -1585,20 +1585,15 @@ static rvf_status index_prepare(rvf_store *s, rvf_metric metric, const rvf_hnsw_
     return rvf_hnsw_set_source(s->hnsw, &src);
 }
 
-/* Insert the slots appended since the graph was last extended. */
+/* Insert the slots appended since the graph was last extended (o->threads workers). */
 static rvf_status index_extend(rvf_store *s, const rvf_index_options *o)
 {
-    uint64_t total = s->n - s->hnsw_n, done = 0;
-    for (; s->hnsw_n < s->n; s->hnsw_n++) {
-        rvf_status st = rvf_hnsw_add(s->hnsw, (uint32_t)s->hnsw_n);
-        if (st != RVF_OK)
-            return st;
-        if (o && o->progress && ++done % 1024 == 0)
-            o->progress(o->progress_ctx, done, total);
-    }
-    if (o && o->progress)
-        o->progress(o->progress_ctx, total, total);
-    return RVF_OK;
+    uint32_t first = (uint32_t)s->hnsw_n, count = (uint32_t)(s->n - s->hnsw_n);
+    rvf_status st = rvf_hnsw_add_range(s->hnsw, first, count, o ? o->threads : 1,
+                                       o ? o->progress : NULL, o ? o->progress_ctx : NULL);
+    /* on failure the present slots stay (they must not be added twice) */
+    s->hnsw_n = st == RVF_OK ? s->n : rvf_hnsw_slot_limit(s->hnsw);
+    return st;
 }
 
 static const rvf_hnsw_params default_graph = {16, 32, 200, 0x5256465348ull}; /* fixed seed */
@@ -1716,6 +1711,7 @@ rvf_index_options rvf_index_options_default(void)
     o.m = 16;
     o.ef_construction = 200;
     o.metric = -1;
+    o.threads = 1;
     return o;
 }
 
@@ -1905,6 +1901,19 @@ static rvf_status layera_read_part(rvf_store *s, uint32_t i)
     return RVF_OK;
 }
 
+/* Bytes of partition data one Layer-A query may read (the rest of the 4 MB first-query budget
+ * goes to the root, Level 1 and Layer A). */
+#define LAYERA_PROBE_BYTES ((uint64_t)3 << 20)
+
+/* The payload bytes of a partition's VEC_SEG (what reading it costs). */
+static uint64_t layera_part_bytes(const rvf_store *s, const rvf_layera_part *pt)
+{
+    for (uint32_t d = 0; d < s->man.ndir; d++)
+        if (s->man.dir[d].segment_id == pt->segment_ref && s->man.dir[d].seg_type == RVF_SEG_VEC)
+            return RVF_SEGMENT_HEADER_SIZE + s->man.dir[d].payload_length;
+    return 0;
+}
+
 static uint32_t layera_part_of(const rvf_store *s, uint32_t slot)
 {
     uint32_t np = 0;
@@ -1967,14 +1976,30 @@ static rvf_status query_layera(rvf_store *s, const float *query, rvf_metric metr
     for (uint32_t c = 0; c < k_c && n_probe; c++)
         hits_offer(near, &nn, n_probe,
                    (rvf_hit){c, ops->dist_f32(metric, query, cent + (size_t)c * s->dim, s->dim)});
+    /* nearest first, until the partitions this query reads pass LAYERA_PROBE_BYTES (the
+     * nearest is always read): k-means partitions differ in size, and §15.1 budgets the first
+     * query at 4 MB in all */
     rvf_status st = RVF_OK;
-    for (uint32_t i = 0; i < np && st == RVF_OK; i++)
-        for (uint32_t j = 0; j < nn; j++)
-            if (pt[i].centroid == near[j].id) {
-                st = layera_read_part(s, i);
+    uint64_t budget = LAYERA_PROBE_BYTES;
+    uint32_t probed = 0;
+    for (uint32_t j = 0; j < nn && st == RVF_OK; j++) {
+        for (uint32_t i = 0; i < np && st == RVF_OK; i++) {
+            if (pt[i].centroid != near[j].id)
+                continue;
+            uint64_t bytes = layera_part_bytes(s, &pt[i]);
+            if (!s->la_rows[i] && probed && bytes > budget) {
+                j = nn; /* over budget: stop probing */
                 break;
             }
+            if (!s->la_rows[i]) {
+                budget = bytes < budget ? budget - bytes : 0;
+                st = layera_read_part(s, i);
+            }
+            probed++;
+        }
+    }
     rvf_free(near);
+    n_probe = probed ? probed : 1;
     if (st != RVF_OK)
         return st;
     rvf_layera_query lq;

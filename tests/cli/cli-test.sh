@@ -278,6 +278,11 @@ run "$RVF" query s.rvf --from v.csv --row 9 -k 5 --ef 64 --json
 expect_rc 0 "query --ef with a stored index"
 check "query --ef answers as exact on a small store" cmp -s out exact.json
 bad_input "index --m 1" 2 s.rvf "--m" "$RVF" index s.rvf --m 1
+bad_input "index --threads 0" 2 s.rvf "--threads" "$RVF" index s.rvf --threads 0
+run "$RVF" index s.rvf --full --threads 2
+expect_rc 0 "index --full --threads 2"
+run "$RVF" query s.rvf --from v.csv --row 9 -k 5 --ef 64 --json
+check "query --ef after a 2-thread rebuild answers as exact" cmp -s out exact.json
 bad_input "index --metric hamming" 2 s.rvf "--metric" "$RVF" index s.rvf --metric hamming
 bad_input "index: no path" 2 s.rvf "PATH is required" "$RVF" index
 bad_input "index: missing file" 1 s.rvf "missing.rvf" "$RVF" index missing.rvf
