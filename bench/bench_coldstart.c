@@ -4,6 +4,8 @@
  *
  *   bench_coldstart [--n N] [--dim D] [--clusters C] [--queries Q] [--path FILE] [--reuse]
  *                   [--threads T] [--json OUT]     (T: index build threads, default 1)
+ *                   [--base F.f32 --query Q.f32]   (real rows instead of the generator:
+ *                                                   raw little-endian f32, --dim per row)
  *
  * 1. Build (skipped with --reuse when FILE exists): N clustered vectors (C Gaussian-like
  *    clusters, seeded), ingested in batches of 10,000, rvf_build_index (M 16, ef_construction
@@ -116,10 +118,12 @@ static const char *drop_cache(const char *path)
     return "none";
 }
 
+static float *queries_given; /* --query rows, else NULL */
+
 int main(int argc, char **argv)
 {
     uint32_t n = 1000000, dim = 96, clusters = 1000, nq = 100, threads = 1;
-    const char *path = "out/bench-data/coldstart.rvf", *json = NULL;
+    const char *path = "out/bench-data/coldstart.rvf", *json = NULL, *base = NULL, *qfile = NULL;
     int reuse = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -147,10 +151,36 @@ int main(int argc, char **argv)
             path = v;
         else if (!strcmp(a, "--json"))
             json = v;
+        else if (!strcmp(a, "--base"))
+            base = v;
+        else if (!strcmp(a, "--query"))
+            qfile = v;
         else {
             fprintf(stderr, "bench_coldstart: unknown option %s\n", a);
             return 2;
         }
+    }
+    float *base_rows = NULL;
+    if (base || qfile) { /* real data: n from the file, queries its first nq rows */
+        struct stat bs, qs;
+        FILE *bf = base ? fopen(base, "rb") : NULL, *qf = qfile ? fopen(qfile, "rb") : NULL;
+        if (!bf || !qf || stat(base, &bs) || stat(qfile, &qs)) {
+            fprintf(stderr, "bench_coldstart: --base and --query must both be readable\n");
+            return 2;
+        }
+        n = (uint32_t)(bs.st_size / (off_t)(dim * sizeof(float)));
+        if ((uint64_t)qs.st_size / (dim * sizeof(float)) < nq)
+            nq = (uint32_t)(qs.st_size / (off_t)(dim * sizeof(float)));
+        base_rows = malloc((size_t)n * dim * sizeof *base_rows);
+        float *q = malloc((size_t)nq * dim * sizeof *q);
+        if (!base_rows || !q || fread(base_rows, sizeof(float) * dim, n, bf) != n ||
+            fread(q, sizeof(float) * dim, nq, qf) != nq) {
+            fprintf(stderr, "bench_coldstart: reading %s / %s failed\n", base, qfile);
+            return 1;
+        }
+        fclose(bf);
+        fclose(qf);
+        queries_given = q;
     }
     if (n < 1000 || dim < 2 || clusters < 1 || nq < 1) {
         fprintf(stderr, "bench_coldstart: need --n >= 1000, --dim >= 2, --clusters, --queries\n");
@@ -184,7 +214,8 @@ int main(int argc, char **argv)
             for (uint32_t i = 0; i < cnt; i++) {
                 const float *c = centres + (size_t)((a + i) * 2654435761u % clusters) * dim;
                 for (uint32_t d = 0; d < dim; d++)
-                    v[(size_t)i * dim + d] = c[d] + noise();
+                    v[(size_t)i * dim + d] =
+                        base_rows ? base_rows[(size_t)(a + i) * dim + d] : c[d] + noise();
                 ids[i] = a + i;
             }
             st = rvf_ingest(s, v, ids, cnt, NULL, NULL);
@@ -210,7 +241,9 @@ int main(int argc, char **argv)
     }
     /* held-out queries from the same clusters (another stream of the generator) */
     rng = 0xC0FFEE123456789ull;
-    for (uint32_t q = 0; q < nq; q++) {
+    if (queries_given)
+        memcpy(queries, queries_given, (size_t)nq * dim * sizeof *queries);
+    for (uint32_t q = 0; q < nq && !queries_given; q++) {
         const float *c = centres + (size_t)(q * 7919u % clusters) * dim;
         for (uint32_t d = 0; d < dim; d++)
             queries[(size_t)q * dim + d] = c[d] + noise();
@@ -297,8 +330,8 @@ int main(int argc, char **argv)
         }
     rvf_close(s);
 
-    printf("cold start, %u x %u f32, %u clusters, file %.1f MB (page cache: %s)\n", n, dim,
-           clusters, (double)sb.st_size / 1e6, dropped);
+    printf("cold start, %u x %u f32, %s, file %.1f MB (page cache: %s)\n", n, dim,
+           base ? base : "generated clusters", (double)sb.st_size / 1e6, dropped);
     if (build_ms > 0)
         printf("  build (ingest + index + compaction)   %.1f s\n", build_ms / 1e3);
     printf("  boot          %7.2f ms  %9" PRIu64 " bytes  %3" PRIu64 " reads\n", boot_ms,
@@ -336,5 +369,7 @@ int main(int argc, char **argv)
     free(truth);
     free(centres);
     free(queries);
+    free(queries_given);
+    free(base_rows);
     return 0;
 }
