@@ -561,6 +561,8 @@ static rvf_status load_data(rvf_store *s)
         }
     }
     s->loaded = true;
+    layera_drop(s); /* the progressive state's rows are in the table now */
+    s->la_tried = true;
     return RVF_OK;
 }
 
@@ -2021,10 +2023,9 @@ static rvf_status query_layera(rvf_store *s, const float *query, rvf_metric metr
     rvf_free(hits);
     if (st != RVF_OK)
         return st;
+    if (n < p->k) /* the partitions read hold fewer than k: the whole store answers */
+        return RVF_ERR_NOT_FOUND;
     *n_out = n;
-    if (n < p->k)
-        return fail(RVF_ERR_K_TOO_LARGE, "%u of k=%u results from Layer A and %u partitions", n,
-                    p->k, s->la_loaded);
     return RVF_OK;
 }
 

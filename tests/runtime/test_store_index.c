@@ -351,6 +351,11 @@ static void test_progressive(void)
            si.partitions_loaded, (unsigned long long)si.bytes_read);
     CHECK(r >= 0.70);
     CHECK_EQ_INT(bad, 0);
+    /* more than the probed partitions hold: the whole store answers, never a short list */
+    static rvf_hit big[2000];
+    rvf_query_params pb = {2000, -1, NULL, 0, 64};
+    CHECK_EQ_INT(rvf_query(s, queries, DIM, &pb, big, &n), RVF_OK);
+    CHECK_EQ_INT(n, 2000);
     CHECK_EQ_INT(rvf_load(s), RVF_OK);
     rvf_status_get(s, &si);
     CHECK_EQ_INT(si.load_state, RVF_LOAD_FULL);
