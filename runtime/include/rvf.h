@@ -255,8 +255,10 @@ rvf_status rvf_build_index(rvf_store *s, const rvf_index_options *opt);
 
 /* Read everything a lazy (read-only or range-source) open has not read yet: vectors, metadata,
  * deletions and the stored HNSW graph; afterwards approximate queries use the full graph
- * (RVF-BRIEF §6.1: A, then B + C). Before it, approximate queries (ef > 0, no filter) on a file
- * whose Layer A was written by a compaction read only Layer A and the probed partitions. */
+ * (RVF-BRIEF §6.1: A, then B + C). Before it, on a store opened with rvf_open_source, approximate
+ * queries (ef > 0, no filter) on a file whose Layer A was written by a compaction read only
+ * Layer A and the partitions nearest the query (up to 3 MiB per query); a query those cannot
+ * fill with k hits is answered by the whole store. Path opens load everything on first use. */
 rvf_status rvf_load(rvf_store *s);
 
 /* §7.2 temperature: every id a query returns counts one access for its block (ids / 1024) in a

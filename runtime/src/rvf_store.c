@@ -125,6 +125,7 @@ struct rvf_store {
     bool loading;
     /* progressive state of a lazy open (§6.2 "A only"): Layer A and the partitions read so far */
     rvf_layera *la;
+    bool progressive; /* rvf_open_source: ef queries may answer from Layer A before a load */
     bool la_tried;
     uint8_t **la_rows;  /* per partition: its rows once read, else NULL */
     uint64_t *la_ids;   /* per slot: the vector id, known once its partition is read */
@@ -1112,7 +1113,10 @@ rvf_status rvf_open_source(const rvf_source *src, rvf_store **out)
     rvf_status st = rvf_io_source(src, &io);
     if (st != RVF_OK)
         return st;
-    return open_io(io, false, out);
+    st = open_io(io, false, out);
+    if (st == RVF_OK) /* a remote or slow source: approximate queries start from Layer A */
+        (*out)->progressive = true;
+    return st;
 }
 
 rvf_status rvf_open_memory(const void *bytes, size_t len, rvf_store **out)
@@ -2077,7 +2081,7 @@ static rvf_status query_impl(rvf_store *s, const float *query, uint32_t dim,
     }
     if (p->k == 0)
         return RVF_OK;
-    if (p->ef && !s->loaded && !p->filter && layera_open(s) == RVF_OK) {
+    if (p->ef && s->progressive && !s->loaded && !p->filter && layera_open(s) == RVF_OK) {
         for (uint32_t d = 0; d < dim; d++)
             if (!isfinite(query[d]))
                 return fail(RVF_ERR_INVALID_ARGUMENT, "the query has a NaN or infinite value");

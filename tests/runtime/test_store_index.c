@@ -2,6 +2,8 @@
  * sealed INDEX_SEG, reopen without a rebuild and with identical answers, delta segments for
  * appends, replaced vectors (found exactly, before and after reopen), deletes, compaction
  * carrying the index over, full rebuilds, cosine, a damaged index segment, and bad calls. */
+#define _POSIX_C_SOURCE 200809L /* pread */
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,6 +99,18 @@ static uint32_t index_segs(rvf_store *s, uint32_t *sealed)
         }
     rvf_release(segs);
     return idx;
+}
+
+/* An rvf_source over a file descriptor (ctx points to the fd). */
+static rvf_status fd_read(void *ctx, uint64_t off, void *dst, size_t n)
+{
+    ssize_t r = pread(*(int *)ctx, dst, n, (off_t)off);
+    return r == (ssize_t)n ? RVF_OK : RVF_ERR_IO_ERROR;
+}
+
+static void fd_close(void *ctx)
+{
+    close(*(int *)ctx);
 }
 
 /* A new no-sync store at tmp/<name> (path returned through *path). */
@@ -316,15 +330,29 @@ static void test_progressive(void)
     }
     rvf_close(s);
 
+    /* a path open loads everything on the first approximate query (full quality) */
     CHECK_EQ_INT(rvf_open_readonly(path, &s), RVF_OK);
     if (!s)
         return;
     rvf_status_info si;
+    rvf_hit h[K];
+    uint32_t n = 0;
+    CHECK_EQ_INT(query(s, queries, 32, h, &n), RVF_OK);
+    rvf_status_get(s, &si);
+    CHECK_EQ_INT(si.load_state, RVF_LOAD_FULL);
+    rvf_close(s);
+
+    /* a range source is progressive */
+    int fd = open(path, O_RDONLY);
+    struct stat sb;
+    CHECK(fd >= 0 && fstat(fd, &sb) == 0);
+    rvf_source src = {&fd, (uint64_t)sb.st_size, fd_read, fd_close};
+    CHECK_EQ_INT(rvf_open_source(&src, &s), RVF_OK);
+    if (!s)
+        return;
     rvf_status_get(s, &si);
     CHECK_EQ_INT(si.load_state, RVF_LOAD_MANIFEST);
     uint64_t boot = si.bytes_read;
-    rvf_hit h[K];
-    uint32_t n = 0;
     CHECK_EQ_INT(query(s, queries, 32, h, &n), RVF_OK);
     rvf_status_get(s, &si);
     CHECK_EQ_INT(si.load_state, RVF_LOAD_LAYER_A);
