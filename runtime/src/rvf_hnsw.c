@@ -176,6 +176,25 @@ static bool heap_before(hnsw_item a, hnsw_item b, bool max)
     return max ? item_less(b, a) : item_less(a, b);
 }
 
+/* Replace the root with `it` and sift it down: a full result heap takes a better item with one
+ * pass instead of a push and a pop. */
+static void heap_replace_top(hnsw_heap *h, hnsw_item it, bool max)
+{
+    size_t i = 0;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= h->n)
+            break;
+        if (c + 1 < h->n && heap_before(h->a[c + 1], h->a[c], max))
+            c++;
+        if (!heap_before(h->a[c], it, max))
+            break;
+        h->a[i] = h->a[c];
+        i = c;
+    }
+    h->a[i] = it;
+}
+
 static bool heap_push(hnsw_scratch *s, hnsw_heap *h, hnsw_item it, bool max)
 {
     if (!scratch_grow(s, (void **)&h->a, &h->cap, h->n + 1, sizeof *h->a))
@@ -575,10 +594,10 @@ static rvf_status search_layer(const rvf_hnsw *h, hnsw_scratch *s, const hnsw_qu
                 return RVF_ERR_OUT_OF_MEMORY;
             if (filter && !filter(fctx, n))
                 continue;
-            if (!heap_push(s, &s->res, e, true))
+            if (s->res.n >= ef) /* full: e beats the worst (checked above) and replaces it */
+                heap_replace_top(&s->res, e, true);
+            else if (!heap_push(s, &s->res, e, true))
                 return RVF_ERR_OUT_OF_MEMORY;
-            if (s->res.n > ef)
-                heap_pop(&s->res, true);
         }
     }
     return RVF_OK;
