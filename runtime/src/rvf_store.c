@@ -1858,6 +1858,15 @@ static rvf_status layera_open(rvf_store *s)
     return RVF_OK;
 }
 
+/* The VEC_SEG a partition names (segment_ref), or NULL. */
+static const rvf_dir_entry *layera_part_seg(const rvf_store *s, const rvf_layera_part *pt)
+{
+    for (uint32_t d = 0; d < s->man.ndir; d++)
+        if (s->man.dir[d].segment_id == pt->segment_ref && s->man.dir[d].seg_type == RVF_SEG_VEC)
+            return &s->man.dir[d];
+    return NULL;
+}
+
 /* Read partition i's VEC_SEG (its rows and ids). */
 static rvf_status layera_read_part(rvf_store *s, uint32_t i)
 {
@@ -1865,10 +1874,7 @@ static rvf_status layera_read_part(rvf_store *s, uint32_t i)
     const rvf_layera_part *pt = rvf_layera_partitions(s->la, &np) + i;
     if (s->la_rows[i])
         return RVF_OK;
-    const rvf_dir_entry *e = NULL;
-    for (uint32_t d = 0; d < s->man.ndir && !e; d++)
-        if (s->man.dir[d].segment_id == pt->segment_ref && s->man.dir[d].seg_type == RVF_SEG_VEC)
-            e = &s->man.dir[d];
+    const rvf_dir_entry *e = layera_part_seg(s, pt);
     if (!e)
         return fail(RVF_ERR_INVALID_MANIFEST, "Layer A names VEC_SEG id %llu, which is not listed",
                     (unsigned long long)pt->segment_ref);
@@ -1911,13 +1917,11 @@ static rvf_status layera_read_part(rvf_store *s, uint32_t i)
  * goes to the root, Level 1 and Layer A). */
 #define LAYERA_PROBE_BYTES ((uint64_t)3 << 20)
 
-/* The payload bytes of a partition's VEC_SEG (what reading it costs). */
+/* What reading a partition's VEC_SEG costs. */
 static uint64_t layera_part_bytes(const rvf_store *s, const rvf_layera_part *pt)
 {
-    for (uint32_t d = 0; d < s->man.ndir; d++)
-        if (s->man.dir[d].segment_id == pt->segment_ref && s->man.dir[d].seg_type == RVF_SEG_VEC)
-            return RVF_SEGMENT_HEADER_SIZE + s->man.dir[d].payload_length;
-    return 0;
+    const rvf_dir_entry *e = layera_part_seg(s, pt);
+    return e ? RVF_SEGMENT_HEADER_SIZE + e->payload_length : 0;
 }
 
 static uint32_t layera_part_of(const rvf_store *s, uint32_t slot)
