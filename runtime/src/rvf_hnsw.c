@@ -345,8 +345,13 @@ rvf_status rvf_hnsw_create(uint32_t dim, rvf_metric metric, const rvf_hnsw_param
     h->p = p;
     h->src = *src;
     h->dist = rvfk_ops_best()->dist_f32;
-    /* xorshift has the all-zero fixed point; any other fixed odd constant keeps seed 0 usable */
-    h->rng = p.seed ? p.seed : 0x9E3779B97F4A7C15ull;
+    /* splitmix64 of the seed: neighbouring seeds (1, 2, 99) start far apart, and the state is
+     * never xorshift's all-zero fixed point */
+    uint64_t z = p.seed + 0x9E3779B97F4A7C15ull;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    z ^= z >> 31;
+    h->rng = z ? z : 0x9E3779B97F4A7C15ull;
     h->max_level = -1;
     h->s.todo = rvf_malloc((size_t)p.m0 * sizeof *h->s.todo);
     if (!h->s.todo) {
