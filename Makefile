@@ -12,7 +12,7 @@ comma := ,
 sanitized = cmake -S . -B $(1) -G Ninja -DRVF_SANITIZE=$(2) -DRVF_WERROR=ON -DRVF_BUILD_BENCH=OFF >/dev/null && \
 	cmake --build $(1) -j $(JOBS) && cd $(1) && ctest --output-on-failure -j $(JOBS) -L native
 
-.PHONY: help deps build test demo kernel wasm size asan ubsan bench bench-peers install format lint clean
+.PHONY: help deps build test demo kernel wasm js size asan ubsan fuzz bench bench-peers install format lint clean
 
 help: ## Show this list
 	@echo "RVF (RuVector Format), the C implementation. Targets:"
@@ -41,6 +41,12 @@ wasm: deps ## Build the tile microkernel (clang wasm32 + wasm-opt -Oz) and the E
 	@$(CMAKE_CONFIGURE)
 	@cmake --build $(BUILD) -j $(JOBS) --target rvf_tile_wasm
 
+js: deps ## Build the runtime's WebAssembly modules (SIMD + fallback) into js/dist and print their sizes
+	@$(CMAKE_CONFIGURE)
+	@cmake --build $(BUILD) -j $(JOBS) --target rvf_js_wasm
+	@mkdir -p js/dist && cp $(BUILD)/js/dist/rvf-*.mjs $(BUILD)/js/dist/rvf-*.wasm js/dist/
+	@node js/scripts/size.mjs js/dist
+
 size: wasm ## Print the microkernel's size and exports; fail over 8192 bytes or with any import
 	@cmake --build $(BUILD) --target tile-size
 
@@ -49,6 +55,12 @@ asan: deps ## Build and run the native tests under AddressSanitizer + UndefinedB
 
 ubsan: deps ## Build and run the native tests under UndefinedBehaviorSanitizer alone (build-ubsan/)
 	@$(call sanitized,build-ubsan,undefined)
+
+# libFuzzer over every decoder (FUZZING.md): clang + ASan + UBSan in build-fuzz/, FUZZ_RUNS
+# iterations per target (default 1,000,000), one target after another; FUZZ_TARGETS="store ..."
+# picks some. The same targets replay their committed corpora in `make test`.
+fuzz: deps ## Fuzz every decoder under libFuzzer + ASan + UBSan (FUZZ_RUNS per target, default 1M)
+	@tests/fuzz/run-fuzz.sh
 
 # The reference's HNSW build (about 3.5 min at 100k, in its first query) is skipped unless
 # BENCH_STORE_FLAGS is set, e.g. BENCH_STORE_FLAGS= (empty) or BENCH_STORE_FLAGS=--quick.

@@ -121,3 +121,27 @@ export const TILE_METRIC = Object.freeze({
 });
 /** The 14 exports of the tile microkernel (kernel/tile/exports.txt), besides `memory`. */
 export const TILE_EXPORTS = Object.freeze(["rvf_init","rvf_load_query","rvf_load_block","rvf_distances","rvf_topk_merge","rvf_topk_read","rvf_load_sq_params","rvf_dequant_i8","rvf_load_pq_codebook","rvf_pq_distances","rvf_load_neighbors","rvf_greedy_step","rvf_verify_header","rvf_crc32c"]);
+/** Segment types (rvf_format.h): the CLI's type names are these plus "_SEG". */
+export const SEGMENT_TYPE = Object.freeze({
+  INVALID: 0,
+  VEC: 1,
+  INDEX: 2,
+  OVERLAY: 3,
+  JOURNAL: 4,
+  MANIFEST: 5,
+  QUANT: 6,
+  META: 7,
+  HOT: 8,
+  SKETCH: 9,
+  WITNESS: 10,
+  PROFILE: 11,
+  CRYPTO: 12,
+  METAIDX: 13,
+  KERNEL: 14,
+  EBPF: 15,
+  WASM: 16,
+});
+/** The Emscripten modules' ABI version (js/wasm/rvf_wasm.h); the loader refuses any other. */
+export const WASM_ABI_VERSION = 1;
+/** The C functions the Emscripten modules export (js/wasm/exports.txt), without the leading _. */
+export const WASM_EXPORTS = Object.freeze(["malloc","free","rvf_wasm_abi_version","rvf_wasm_layout","rvf_wasm_kernel_variant","rvf_wasm_options_default","rvf_wasm_index_options_default","rvf_strerror","rvf_status_name","rvf_last_error_detail","rvf_release","rvf_create_memory","rvf_open_memory","rvf_open_view","rvf_store_bytes","rvf_close","rvf_ingest","rvf_query","rvf_delete","rvf_delete_by_filter","rvf_compact","rvf_build_index","rvf_status_get","rvf_segments","rvf_verify","rvf_get_vector","rvf_get_metadata","rvf_filter_init","rvf_filter_free","rvf_filter_field","rvf_filter_value","rvf_filter_op","rvf_filter_in","rvf_filter_cmp","rvf_filter_range","rvf_filter_finish","rvf_filter_validate"]);
