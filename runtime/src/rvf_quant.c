@@ -73,9 +73,11 @@ float rvf_sq_l2_codes(const rvf_quant *q, const uint8_t *a, const uint8_t *b)
 {
     float acc = 0.0f;
     for (size_t d = 0; d < q->dim; d++) {
-        float diff = (float)((int)a[d] - (int)b[d]);
+        int diff = (int)a[d] - (int)b[d];
+        if (!diff) /* equal codes add exactly 0, even where range * range overflows f32 */
+            continue;
         float range = q->max[d] - q->min[d];
-        acc += diff * diff * (range * range) / 65025.0f;
+        acc += (float)(diff * diff) * (range * range) / 65025.0f;
     }
     return acc;
 }

@@ -245,6 +245,13 @@ static void test_sq_distances(void)
     CHECK(isnan(rvf_sq_dist(&q, (rvf_metric)9, rows, c)));
     CHECK_EQ_BITS(rvf_sq_l2_codes(&q, c, c), 0.0f);
     rvf_quant_free(&q);
+    /* a finite range whose square overflows f32 (found by fuzz_quantseg): equal codes are still
+     * at distance 0, not NaN (0 * inf) */
+    float hmn[2] = {-1e30f, 0.0f}, hmx[2] = {1e30f, 1.0f};
+    rvf_quant hq = {.type = RVF_QUANT_SCALAR, .dim = 2, .min = hmn, .max = hmx};
+    uint8_t e1[2] = {7, 3}, e2[2] = {7, 4};
+    CHECK_EQ_BITS(rvf_sq_l2_codes(&hq, e1, e1), 0.0f);
+    CHECK(!isnan(rvf_sq_l2_codes(&hq, e1, e2)));
 }
 
 /* ---- PQ ----------------------------------------------------------------------------------- */
