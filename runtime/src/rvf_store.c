@@ -1153,7 +1153,6 @@ rvf_status rvf_create_memory(const rvf_options *opt, rvf_store **out)
 
 rvf_status rvf_store_bytes(rvf_store *s, const uint8_t **bytes, size_t *len)
 {
-    g_detail[0] = 0;
     if (!s || !s->memory)
         return RVF_ERR_INVALID_ARGUMENT;
     *bytes = rvf_io_memory_bytes(s->io, len);
@@ -2723,7 +2722,6 @@ rvf_status rvf_get_vector(rvf_store *s, uint64_t id, float *out, uint32_t dim)
 
 rvf_status rvf_status_get(rvf_store *s, rvf_status_info *o)
 {
-    g_detail[0] = 0;
     if (!s || !o)
         return RVF_ERR_INVALID_ARGUMENT;
     memset(o, 0, sizeof *o);
@@ -2763,7 +2761,6 @@ rvf_status rvf_status_get(rvf_store *s, rvf_status_info *o)
 
 rvf_status rvf_segments(rvf_store *s, rvf_segment_info **segs, uint32_t *n)
 {
-    g_detail[0] = 0;
     if (!s || !segs || !n)
         return RVF_ERR_INVALID_ARGUMENT;
     uint32_t cnt = s->man.ndir + (s->dialect ? 0 : 1);
