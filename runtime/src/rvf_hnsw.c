@@ -214,20 +214,8 @@ static bool heap_push(hnsw_scratch *s, hnsw_heap *h, hnsw_item it, bool max)
 static hnsw_item heap_pop(hnsw_heap *h, bool max)
 {
     hnsw_item top = h->a[0], last = h->a[--h->n];
-    size_t i = 0;
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= h->n)
-            break;
-        if (c + 1 < h->n && heap_before(h->a[c + 1], h->a[c], max))
-            c++;
-        if (!heap_before(h->a[c], last, max))
-            break;
-        h->a[i] = h->a[c];
-        i = c;
-    }
-    if (h->n)
-        h->a[i] = last;
+    if (h->n) /* the last item takes the root's place and sinks */
+        heap_replace_top(h, last, max);
     return top;
 }
 
