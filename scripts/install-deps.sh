@@ -24,6 +24,8 @@ declare -A need=(
   [valgrind]=/usr/bin/valgrind
   [clang-format]=/usr/bin/clang-format
   [pkg-config]=/usr/bin/pkg-config
+  [nginx]=/usr/sbin/nginx
+  [chromium]=/usr/bin/chromium
 )
 missing=()
 for pkg in "${!need[@]}"; do
