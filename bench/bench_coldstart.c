@@ -14,9 +14,9 @@
  * 2. Ground truth: exact top-10 of Q held-out queries (same clusters), by our exact scan.
  * 3. Cold: the file's pages are dropped (drop_caches when permitted, else posix_fadvise
  *    DONTNEED on the file), then the file is opened through a counting pread source:
- *    boot (root + Level 1), the first query (Layer A + the probed partitions), all Q queries in
- *    that state, then rvf_load (everything and the graph) and the Q queries at ef 64.
- * Bytes and requests are what the source served. */
+ *    boot (the root alone: 4096 bytes, one read), the first query (Level 1, Layer A and the
+ *    probed partitions), all Q queries in that state, then rvf_load (everything and the graph) and
+ * the Q queries at ef 64. Bytes and requests are what the source served. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>

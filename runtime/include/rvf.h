@@ -273,11 +273,17 @@ rvf_status rvf_get_metadata(rvf_store *s, uint64_t id, const rvf_value **fields,
 rvf_status rvf_get_vector(rvf_store *s, uint64_t id, float *out, uint32_t dim);
 
 /* What a store has read (rvf_status_info.load_state). Writable opens load everything at open;
- * read-only and range-source opens read the root and Level 1, then data on first use. */
+ * read-only opens read the root and Level 1, then data on first use; range-source opens
+ * (rvf_open_source) read only the root (4096 bytes), then Level 1 on the first call that needs
+ * it (any but rvf_status_get and rvf_close). In RVF_LOAD_ROOT, rvf_status_get reports what the
+ * root holds: total_vectors (deletions not yet known: live_vectors = total_vectors), dimension,
+ * dtype, profile, epoch, lineage; the metric and segment counts follow with Level 1. The values
+ * are not ordered (ROOT came last). */
 enum {
     RVF_LOAD_MANIFEST = 0, /* root and Level 1 only: counts, segment list, lineage */
     RVF_LOAD_LAYER_A = 1,  /* plus Layer A and the partitions approximate queries probed */
-    RVF_LOAD_FULL = 2      /* every vector, metadata and deletion is in memory */
+    RVF_LOAD_FULL = 2,     /* every vector, metadata and deletion is in memory */
+    RVF_LOAD_ROOT = 3      /* the root alone (a range-source open before its first query) */
 };
 typedef struct rvf_status_info {
     uint64_t live_vectors;
@@ -394,6 +400,27 @@ rvf_status rvf_save_as(rvf_store *s, const char *path, const rvf_options *opt);
  * @ruvector/rvf-node opens (f32, metric byte, deletions already applied; metadata is not
  * representable there and is dropped). */
 rvf_status rvf_export_reference(rvf_store *s, const char *path);
+
+/* ---------------------------------------------------------------------------------------------
+ * Embedded WebAssembly (WASM_SEG 0x10, FORMAT.md "WASM_SEG"; RVF-BRIEF §5.15, §12): a store can
+ * carry the module that reads it, e.g. the tile microkernel (rvf embed-kernel). */
+typedef struct rvf_wasm_options {
+    uint8_t role;   /* 0 Microkernel, 1 Interpreter, 2 Combined, 3 Extension, 4 ControlPlane */
+    uint8_t target; /* 0 wasm32, 1 WASI P1, 2 WASI P2, 3 Browser, 4 BareTile */
+    uint16_t required_features; /* 0x01 SIMD v128, 0x02 bulk memory, 0x04 multi-value, ... */
+    uint16_t export_count;
+    uint8_t min_memory_pages;   /* 64 KiB pages */
+    uint8_t max_memory_pages;   /* 0: no limit */
+    uint8_t bootstrap_priority; /* lower is tried first */
+    uint8_t interpreter_type;   /* role Interpreter only */
+} rvf_wasm_options;
+/* Append a WASM_SEG (a 64-byte WasmHeader whose bytecode_hash is the SHAKE-256-256 of the
+ * bytecode, then the bytecode, uncompressed) and commit it: the new manifest lists it, later
+ * commits and compactions keep it. bytecode must start with the WebAssembly magic "\0asm"
+ * (RVF_ERR_INVALID_ARGUMENT otherwise) and be under 4 GiB - 64. *segment_id (may be NULL)
+ * receives the new segment's id. Writable stores only. */
+rvf_status rvf_embed_wasm(rvf_store *s, const uint8_t *bytecode, size_t len,
+                          const rvf_wasm_options *opt, uint64_t *segment_id);
 
 #ifdef __cplusplus
 }

@@ -178,6 +178,10 @@ typedef struct rvf_meta_row {
  * left as it was). */
 rvf_status rvf_metaseg_encode(rvf_buf *out, uint64_t id_start, uint32_t nrows,
                               const rvf_meta_row *rows);
+/* A columnar META_SEG with no columns (field_count 0): every id of [*lo, *hi] has no metadata.
+ * Its row range may span 2^32 - 1 ids in 64 bytes, so a reader applies it to the vectors it holds
+ * instead of walking the rows (FUZZING.md, finding 2). False for any other segment. */
+bool rvf_metaseg_no_columns(const uint8_t *p, size_t len, uint64_t *lo, uint64_t *hi);
 /* Decode: fn(ctx, id, fields, n) per row (n == 0 included), with the row's non-null values
  * ordered by field id (strings point into p; ENUM labels come as STRING). The whole segment is
  * validated before the first call (RVF_ERR_TRUNCATED_SEGMENT; more than 2^32-1 rows is corrupt);

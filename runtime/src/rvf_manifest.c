@@ -122,6 +122,12 @@ static void root_encode(rvf_manifest *m, uint64_t l1_off, uint64_t l1_len)
     memcpy(r + RVF_ROOT_OFF_PARENT_ID, m->parent_id, 16);
     memcpy(r + RVF_ROOT_OFF_PARENT_HASH, m->parent_hash, 32);
     rvfk_st_u32(r + RVF_ROOT_OFF_LINEAGE_DEPTH, m->lineage_depth);
+    for (int i = 0; i < RVF_HOT_COUNT; i++) {
+        uint8_t *h = r + RVF_ROOT_OFF_ENTRYPOINT + 16 * i;
+        rvfk_st_u64(h, m->hotset[i].seg_offset);
+        rvfk_st_u32(h + 8, m->hotset[i].block_offset);
+        rvfk_st_u32(h + 12, m->hotset[i].count);
+    }
     rvfk_st_u32(r + RVF_ROOT_OFF_CHECKSUM, rvfk_crc32c(r, RVF_ROOT_OFF_CHECKSUM));
 }
 
@@ -145,12 +151,39 @@ static void root_decode(rvf_manifest *m)
     memcpy(m->parent_id, r + RVF_ROOT_OFF_PARENT_ID, 16);
     memcpy(m->parent_hash, r + RVF_ROOT_OFF_PARENT_HASH, 32);
     m->lineage_depth = rvfk_ld_u32(r + RVF_ROOT_OFF_LINEAGE_DEPTH);
+    for (int i = 0; i < RVF_HOT_COUNT; i++) {
+        const uint8_t *h = r + RVF_ROOT_OFF_ENTRYPOINT + 16 * i;
+        m->hotset[i].seg_offset = rvfk_ld_u64(h);
+        m->hotset[i].block_offset = rvfk_ld_u32(h + 8);
+        m->hotset[i].count = rvfk_ld_u32(h + 12);
+    }
+}
+
+/* Zero the hotset pointers that do not name a segment of the directory of the right type:
+ * Layer-A pointers need a HOT INDEX_SEG, quantdict a QUANT_SEG, hot_cache a HOT_SEG. */
+static void hotset_check(rvf_manifest *m)
+{
+    static const uint8_t want[RVF_HOT_COUNT] = {RVF_SEG_INDEX, RVF_SEG_INDEX, RVF_SEG_INDEX,
+                                                RVF_SEG_QUANT, RVF_SEG_HOT};
+    for (int i = 0; i < RVF_HOT_COUNT; i++) {
+        rvf_hotptr *h = &m->hotset[i];
+        bool ok = false;
+        for (uint32_t d = 0; d < m->ndir && !ok && h->seg_offset; d++) {
+            const rvf_dir_entry *e = &m->dir[d];
+            ok = e->file_offset == h->seg_offset && e->seg_type == want[i] &&
+                 (want[i] != RVF_SEG_INDEX || (e->flags & RVF_FLAG_HOT)) &&
+                 h->block_offset < e->payload_length;
+        }
+        if (!ok)
+            memset(h, 0, sizeof *h);
+    }
 }
 
 rvf_status rvf_manifest_emit(rvf_buf *out, rvf_manifest *m, uint8_t algo)
 {
     rvf_buf l1;
     rvf_buf_init(&l1);
+    hotset_check(m);
     /* SEGMENT_DIR: every live segment except this manifest */
     uint8_t *d = tlv_begin(&l1, RVF_TAG_SEGMENT_DIR, (size_t)m->ndir * RVF_DIR_ENTRY_SIZE);
     if (d)
@@ -346,6 +379,8 @@ static rvf_status manifest_parse(const rvfk_seg_header *h, uint64_t off, const u
     rvf_status st = l1_parse(pl, (size_t)L, m);
     if (st != RVF_OK)
         rvf_manifest_free(m);
+    else
+        hotset_check(m);
     return st;
 }
 
@@ -436,6 +471,62 @@ static rvf_status manifest_read(rvf_io *io, uint64_t off, uint64_t file_size, rv
 rvf_status rvf_manifest_read_at(rvf_io *io, uint64_t off, uint64_t file_size, rvf_manifest *m)
 {
     return manifest_read(io, off, file_size, m, NULL);
+}
+
+rvf_status rvf_manifest_read_root(rvf_io *io, uint64_t file_size, rvf_manifest *m)
+{
+    memset(m, 0, sizeof *m);
+    if (file_size < RVF_ROOT_SIZE + RVF_SEGMENT_HEADER_SIZE)
+        return RVF_ERR_MANIFEST_NOT_FOUND;
+    rvf_status st = io->read(io, file_size - RVF_ROOT_SIZE, m->root, RVF_ROOT_SIZE);
+    if (st != RVF_OK)
+        return st;
+    uint64_t l1 = rvfk_ld_u64(m->root + RVF_ROOT_OFF_L1_OFFSET);
+    uint64_t L = rvfk_ld_u64(m->root + RVF_ROOT_OFF_L1_LENGTH);
+    /* the enclosing MANIFEST_SEG must end exactly at EOF: header + L1 + fill (0..56) + root */
+    if (!root_valid(m->root) || l1 < RVF_SEGMENT_HEADER_SIZE || l1 % 64 ||
+        l1 > file_size - RVF_ROOT_SIZE || L > file_size - RVF_ROOT_SIZE - l1 ||
+        file_size - RVF_ROOT_SIZE - l1 - L > 56) {
+        memset(m->root, 0, RVF_ROOT_SIZE);
+        return RVF_ERR_MANIFEST_NOT_FOUND;
+    }
+    root_decode(m);
+    m->offset = l1 - RVF_SEGMENT_HEADER_SIZE;
+    m->payload_length = file_size - l1;
+    return RVF_OK;
+}
+
+rvf_status rvf_manifest_complete(rvf_io *io, uint64_t file_size, rvf_manifest *m)
+{
+    /* one read: the segment header, Level 1 and the fill; the root is already in m->root */
+    uint64_t off = m->offset, n = file_size - RVF_ROOT_SIZE - off;
+    if (off + RVF_SEGMENT_HEADER_SIZE + m->payload_length != file_size ||
+        m->payload_length >= (1ull << 32))
+        return RVF_ERR_INVALID_MANIFEST;
+    uint8_t *b = rvf_malloc((size_t)n + RVF_ROOT_SIZE);
+    if (!b)
+        return RVF_ERR_OUT_OF_MEMORY;
+    rvf_status st = io->read(io, off, b, (size_t)n);
+    if (st != RVF_OK) {
+        rvf_free(b);
+        return st;
+    }
+    memcpy(b + n, m->root, RVF_ROOT_SIZE);
+    rvfk_seg_header h;
+    rvfk_seg_header_decode(b, &h);
+    rvf_manifest full;
+    if (h.magic != RVF_SEGMENT_MAGIC)
+        st = RVF_ERR_INVALID_MAGIC;
+    else if (h.version != RVF_SEGMENT_VERSION || h.seg_type != RVF_SEG_MANIFEST ||
+             h.payload_length != m->payload_length)
+        st = RVF_ERR_INVALID_MANIFEST;
+    else
+        st = manifest_parse(&h, off, b + RVF_SEGMENT_HEADER_SIZE, &full);
+    rvf_free(b);
+    if (st != RVF_OK)
+        return st;
+    *m = full;
+    return RVF_OK;
 }
 
 rvf_status rvf_manifest_locate(rvf_io *io, uint64_t file_size, rvf_manifest *m,

@@ -14,6 +14,21 @@ typedef struct rvf_dir_entry {
     uint8_t content_hash[16];
 } rvf_dir_entry;
 
+/* A Level-0 hotset pointer (RVF-BRIEF §4.2 [^4]): seg_offset = the referenced segment's header
+ * offset (0 = absent), block_offset from the start of its payload, count as the field names. */
+typedef struct rvf_hotptr {
+    uint64_t seg_offset;
+    uint32_t block_offset, count;
+} rvf_hotptr;
+enum {
+    RVF_HOT_ENTRYPOINT,
+    RVF_HOT_TOPLAYER,
+    RVF_HOT_CENTROID,
+    RVF_HOT_QUANTDICT,
+    RVF_HOT_CACHE,
+    RVF_HOT_COUNT
+};
+
 typedef struct rvf_manifest {
     /* where it is */
     uint64_t offset; /* header offset of the MANIFEST_SEG */
@@ -26,6 +41,10 @@ typedef struct rvf_manifest {
     uint64_t total_vectors, created_ns, modified_ns;
     uint8_t file_id[16], parent_id[16], parent_hash[32];
     uint32_t lineage_depth;
+    /* The hotset pointers. Writers set the Layer-A ones (entry points, top layer, centroids) to
+     * the HOT INDEX_SEG of the directory; rvf_manifest_emit zeroes any pointer whose segment is
+     * not in the directory (with the right type), and so does a reader once Level 1 is parsed. */
+    rvf_hotptr hotset[RVF_HOT_COUNT];
     /* Level 1 */
     rvf_dir_entry *dir;
     uint32_t ndir;
@@ -66,6 +85,16 @@ rvf_status rvf_manifest_emit(rvf_buf *out, rvf_manifest *m, uint8_t algo);
 
 /* Read and fully validate the MANIFEST_SEG whose header is at off. */
 rvf_status rvf_manifest_read_at(rvf_io *io, uint64_t off, uint64_t file_size, rvf_manifest *m);
+/* The progressive boot (RVF-BRIEF §4.5 fast path, §10.5 step 1): read only the last 4096 bytes.
+ * On OK the root is valid (magic, CRC32C) and consistent with a MANIFEST_SEG ending at EOF; m has
+ * the root's fields, offset (the segment header) and payload_length, nothing of Level 1.
+ * MANIFEST_NOT_FOUND: no usable root there (the caller falls back to rvf_manifest_locate); other
+ * statuses are the source's read errors. rvf_manifest_complete then reads the header and Level 1
+ * in one request and verifies the content hash over Level 1, the fill and the root in hand: OK
+ * replaces *m with the full manifest; a read error leaves *m as it was (retry later); any other
+ * status means the manifest is damaged (fall back to the previous one). */
+rvf_status rvf_manifest_read_root(rvf_io *io, uint64_t file_size, rvf_manifest *m);
+rvf_status rvf_manifest_complete(rvf_io *io, uint64_t file_size, rvf_manifest *m);
 /* Find the newest valid manifest of a file of file_size bytes: fast path (root at EOF-4096), then
  * the 64-aligned backward scan. *skipped_bad receives the offset of a complete but invalid newer
  * manifest that was skipped (corruption, not a torn write), else UINT64_MAX. */

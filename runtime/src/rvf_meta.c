@@ -510,6 +510,16 @@ static rvf_status meta_rows(const uint8_t *p, size_t len, meta_col *cols, uint16
     return RVF_OK;
 }
 
+bool rvf_metaseg_no_columns(const uint8_t *p, size_t len, uint64_t *lo, uint64_t *hi)
+{
+    if (!p || len < RVF_META_HEADER_SIZE || p[RVF_META_OFF_ENCODING] != RVF_META_ENCODING_COLUMNS ||
+        rvfk_ld_u16(p + RVF_META_OFF_FIELD_COUNT) != 0)
+        return false;
+    *lo = rvfk_ld_u64(p + RVF_META_OFF_RANGE_START);
+    *hi = rvfk_ld_u64(p + RVF_META_OFF_RANGE_END);
+    return true;
+}
+
 rvf_status rvf_metaseg_decode(const uint8_t *p, size_t len,
                               rvf_status (*fn)(void *ctx, uint64_t id, const rvf_value *fields,
                                                uint32_t n),

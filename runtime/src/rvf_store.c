@@ -126,6 +126,8 @@ struct rvf_store {
     /* progressive state of a lazy open (§6.2 "A only"): Layer A and the partitions read so far */
     rvf_layera *la;
     bool progressive; /* rvf_open_source: ef queries may answer from Layer A before a load */
+    bool root_only;   /* rvf_open_source booted from the root alone; Level 1 is read on first use */
+    rvf_status boot_failed; /* Level 1 could not be used and no older manifest either */
     bool la_tried;
     uint8_t **la_rows;  /* per partition: its rows once read, else NULL */
     uint64_t *la_ids;   /* per slot: the vector id, known once its partition is read */
@@ -466,9 +468,14 @@ static rvf_status load_data(rvf_store *s)
     uint64_t *ids = NULL;
     uint8_t *rows = NULL;
     uint32_t tmp_cap = 0;
-    /* the root knows how many vectors are coming: one allocation, no regrowth */
-    rvf_status st =
-        m->total_vectors < UINT32_MAX ? table_reserve(s, (size_t)m->total_vectors) : RVF_OK;
+    /* the root knows how many vectors are coming: one allocation, no regrowth; but no more than
+     * the directory's VEC_SEG payloads can hold (a hostile count must not size the table) */
+    uint64_t fit = 0;
+    for (uint32_t i = 0; i < m->ndir && fit < fsz; i++)
+        if (m->dir[i].seg_type == RVF_SEG_VEC && m->dir[i].payload_length <= fsz)
+            fit += m->dir[i].payload_length / s->row_bytes;
+    uint64_t want = m->total_vectors < fit ? m->total_vectors : fit;
+    rvf_status st = want < UINT32_MAX ? table_reserve(s, (size_t)want) : RVF_OK;
     s->stale_after_dir = UINT32_MAX;
     for (uint32_t i = 0; i < m->ndir && s->stale_after_dir == UINT32_MAX; i++)
         if (m->dir[i].seg_type == RVF_SEG_INDEX)
@@ -537,7 +544,15 @@ static rvf_status load_data(rvf_store *s)
                           rvf_strerror(st));
         } else if (s->n) {
             meta_ctx c = {s, i, vec_pos};
-            st = rvf_metaseg_decode(p, (size_t)e->payload_length, meta_row, &c);
+            uint64_t lo, hi;
+            if (rvf_metaseg_no_columns(p, (size_t)e->payload_length, &lo, &hi)) {
+                /* no columns: clear the ids of the range this store holds, not 2^32 rows */
+                st = rvf_metaseg_decode(p, (size_t)e->payload_length, NULL, NULL);
+                for (size_t j = 0; j < s->n && st == RVF_OK; j++)
+                    if (s->ids[j] >= lo && s->ids[j] <= hi)
+                        st = meta_row(&c, s->ids[j], NULL, 0);
+            } else
+                st = rvf_metaseg_decode(p, (size_t)e->payload_length, meta_row, &c);
             if (st != RVF_OK)
                 st = fail(st, "META_SEG id %llu at offset %llu: %s",
                           (unsigned long long)e->segment_id, (unsigned long long)e->file_offset,
@@ -567,8 +582,49 @@ static rvf_status load_data(rvf_store *s)
     return RVF_OK;
 }
 
+static rvf_status store_boot(rvf_store *s, int64_t at_epoch, bool root_boot);
+
+/* A store booted from the root alone reads its Level 1 here, on the first call that needs more
+ * than the root (RVF_LOAD_ROOT -> RVF_LOAD_MANIFEST). A read error leaves the store as it was, so
+ * the call can be retried (a range source that fetches asynchronously fails and retries, js/);
+ * a damaged Level 1 falls back to the previous manifest by the backward scan (RVF-BRIEF §4.5). */
+static rvf_status ensure_manifest(rvf_store *s)
+{
+    if (s->boot_failed != RVF_OK)
+        return s->boot_failed;
+    if (!s->root_only)
+        return RVF_OK;
+    rvf_status st = rvf_manifest_complete(s->io, s->io->size(s->io), &s->man);
+    switch (st) {
+    case RVF_OK:
+        s->root_only = false;
+        st = load_native(s);
+        break;
+    case RVF_ERR_INVALID_MAGIC:
+    case RVF_ERR_INVALID_VERSION:
+    case RVF_ERR_INVALID_CHECKSUM:
+    case RVF_ERR_TRUNCATED_SEGMENT:
+    case RVF_ERR_INVALID_MANIFEST:
+    case RVF_ERR_ALIGNMENT_ERROR:
+    case RVF_ERR_SEGMENT_TOO_LARGE:
+        s->root_only = false;
+        memset(&s->man, 0, sizeof s->man);
+        st = store_boot(s, -1, false);
+        break;
+    default:
+        return fail(st, "reading Level 1 of the manifest at offset %llu: %s",
+                    (unsigned long long)s->man.offset, rvf_strerror(st));
+    }
+    if (st != RVF_OK)
+        s->boot_failed = st;
+    return st;
+}
+
 static rvf_status ensure_loaded(rvf_store *s)
 {
+    rvf_status st = ensure_manifest(s);
+    if (st != RVF_OK)
+        return st;
     return s->loaded ? RVF_OK : load_data(s);
 }
 
@@ -653,12 +709,27 @@ static rvf_status load_reference(rvf_store *s)
     return RVF_OK;
 }
 
-/* Find the newest manifest and load it (or the reference dialect). */
-static rvf_status store_boot(rvf_store *s, int64_t at_epoch)
+/* Find the newest manifest and load it (or the reference dialect). root_boot: read only the
+ * root (4096 bytes) when it is valid; Level 1 follows on first use (ensure_manifest). */
+static rvf_status store_boot(rvf_store *s, int64_t at_epoch, bool root_boot)
 {
     uint64_t fsz = s->io->size(s->io);
     uint64_t bad;
-    rvf_status st = rvf_manifest_locate(s->io, fsz, &s->man, &bad);
+    rvf_status st;
+    if (root_boot && at_epoch < 0) {
+        st = rvf_manifest_read_root(s->io, fsz, &s->man);
+        if (st == RVF_OK) {
+            s->root_only = true;
+            s->dim = s->man.dimension;
+            s->dtype = s->man.base_dtype;
+            s->profile_id = s->man.profile_id;
+            s->recovered_from = UINT64_MAX;
+            return RVF_OK;
+        }
+        if (st != RVF_ERR_MANIFEST_NOT_FOUND)
+            return fail(st, "reading the root: %s", rvf_strerror(st));
+    }
+    st = rvf_manifest_locate(s->io, fsz, &s->man, &bad);
     if (st == RVF_ERR_MANIFEST_NOT_FOUND && rvf_ref_detect(s->io))
         return load_reference(s);
     if (st != RVF_OK)
@@ -1038,7 +1109,7 @@ static rvf_status open_path(const char *path, bool write, int64_t at_epoch, rvf_
             RVF_OK)
         st = fail(st, "opening %s: %s", path, rvf_strerror(st));
     if (st == RVF_OK)
-        st = store_boot(s, at_epoch);
+        st = store_boot(s, at_epoch, false);
     if (st == RVF_OK && write && !s->read_only && s->end < s->io->size(s->io)) {
         /* uncommitted bytes after the newest valid manifest: drop them before appending */
         st = s->io->truncate(s->io, s->end);
@@ -1070,7 +1141,7 @@ rvf_status rvf_open_at_epoch(const char *path, uint32_t epoch, rvf_store **out)
     return open_path(path, false, epoch, out);
 }
 
-static rvf_status open_io(rvf_io *io, bool writable, rvf_store **out)
+static rvf_status open_io(rvf_io *io, bool writable, bool root_boot, rvf_store **out)
 {
     *out = NULL;
     g_detail[0] = 0;
@@ -1087,7 +1158,7 @@ static rvf_status open_io(rvf_io *io, bool writable, rvf_store **out)
     s->memory = writable;
     s->algo = RVF_HASH_XXH3_128;
     s->block_vectors = RVF_VEC_BLOCK_VECTORS;
-    rvf_status st = store_boot(s, -1);
+    rvf_status st = store_boot(s, -1, root_boot);
     if (st == RVF_OK && writable && !s->read_only && s->end < io->size(io))
         st = io->truncate(io, s->end);
     if (st != RVF_OK) {
@@ -1104,7 +1175,7 @@ rvf_status rvf_open_view(const void *bytes, size_t len, rvf_store **out)
     rvf_status st = rvf_io_view(bytes, len, &io);
     if (st != RVF_OK)
         return st;
-    return open_io(io, false, out);
+    return open_io(io, false, false, out);
 }
 
 rvf_status rvf_open_source(const rvf_source *src, rvf_store **out)
@@ -1113,7 +1184,7 @@ rvf_status rvf_open_source(const rvf_source *src, rvf_store **out)
     rvf_status st = rvf_io_source(src, &io);
     if (st != RVF_OK)
         return st;
-    st = open_io(io, false, out);
+    st = open_io(io, false, true, out); /* boot reads the root alone: 4096 bytes */
     if (st == RVF_OK) /* a remote or slow source: approximate queries start from Layer A */
         (*out)->progressive = true;
     return st;
@@ -1125,7 +1196,7 @@ rvf_status rvf_open_memory(const void *bytes, size_t len, rvf_store **out)
     rvf_status st = rvf_io_memory(bytes, len, &io);
     if (st != RVF_OK)
         return st;
-    return open_io(io, true, out);
+    return open_io(io, true, false, out);
 }
 
 rvf_status rvf_create_memory(const rvf_options *opt, rvf_store **out)
@@ -1435,6 +1506,9 @@ static rvf_status sketch_ready(rvf_store *s)
                 rvf_free((void *)p);
         }
     }
+    /* not readable yet (a range source fetching on demand): read it on a later call */
+    if (st == RVF_ERR_IO_ERROR)
+        return st;
     if (st != RVF_OK) /* none, or unreadable: counting starts over (it is a hint, not data) */
         st = rvf_sketch_init(&s->sketch, RVF_SKETCH_WIDTH, RVF_SKETCH_DEPTH);
     s->sketch_ready = st == RVF_OK;
@@ -1481,6 +1555,9 @@ rvf_status rvf_temperature(rvf_store *s, uint64_t id, uint8_t *estimate, uint8_t
 {
     if (!s || !estimate || !tier)
         return RVF_ERR_INVALID_ARGUMENT;
+    rvf_status mst = ensure_manifest(s);
+    if (mst != RVF_OK)
+        return mst;
     rvf_status st = sketch_ready(s);
     if (st != RVF_OK)
         return st;
@@ -1577,6 +1654,8 @@ static rvf_status index_prepare(rvf_store *s, rvf_metric metric, const rvf_hnsw_
         index_drop(s);
     if (!s->hnsw && !s->hnsw_load_failed) {
         rvf_status st = index_load(s, metric);
+        if (st == RVF_ERR_IO_ERROR)
+            return st; /* not readable yet (a range source fetching on demand): no fallback */
         if (st != RVF_OK && st != RVF_ERR_NOT_FOUND)
             s->hnsw_load_failed = true; /* damaged or foreign: answer from an in-memory graph */
     }
@@ -1837,8 +1916,10 @@ static rvf_status layera_open(rvf_store *s)
     const uint8_t *p;
     bool owned;
     rvf_status st = rvf_seg_load(s->io, e, s->io->size(s->io), &p, &owned);
-    if (st != RVF_OK)
+    if (st != RVF_OK) {
+        s->la_tried = st != RVF_ERR_IO_ERROR; /* a read that failed now may work when retried */
         return st;
+    }
     st =
         rvf_layera_decode(p, (size_t)e->payload_length, s->dim, s->man.total_vectors, &s->la, NULL);
     if (owned)
@@ -1989,11 +2070,18 @@ static rvf_status query_layera(rvf_store *s, const float *query, rvf_metric metr
     /* nearest first, until the partitions this query reads pass LAYERA_PROBE_BYTES (the
      * nearest is always read): k-means partitions differ in size, and §15.1 budgets the first
      * query at 4 MB in all */
+    /* A read that fails with IO_ERROR (a range source fetching on demand) does not stop the
+     * probe, so the source learns every partition this query needs at once; on any failure the
+     * partitions this call read are dropped again, so a retry probes exactly what one
+     * successful call would have. */
     rvf_status st = RVF_OK;
     uint64_t budget = LAYERA_PROBE_BYTES;
-    uint32_t probed = 0;
-    for (uint32_t j = 0; j < nn && st == RVF_OK; j++) {
-        for (uint32_t i = 0; i < np && st == RVF_OK; i++) {
+    uint32_t probed = 0, nfresh = 0;
+    uint32_t *fresh = rvf_malloc(((size_t)np + 1) * sizeof *fresh);
+    if (!fresh)
+        st = RVF_ERR_OUT_OF_MEMORY;
+    for (uint32_t j = 0; j < nn && (st == RVF_OK || st == RVF_ERR_IO_ERROR); j++) {
+        for (uint32_t i = 0; i < np && (st == RVF_OK || st == RVF_ERR_IO_ERROR); i++) {
             if (pt[i].centroid != near[j].id)
                 continue;
             uint64_t bytes = layera_part_bytes(s, &pt[i]);
@@ -2003,11 +2091,21 @@ static rvf_status query_layera(rvf_store *s, const float *query, rvf_metric metr
             }
             if (!s->la_rows[i]) {
                 budget = bytes < budget ? budget - bytes : 0;
-                st = layera_read_part(s, i);
+                rvf_status rst = layera_read_part(s, i);
+                if (rst == RVF_OK)
+                    fresh[nfresh++] = i;
+                else if (st == RVF_OK || rst != RVF_ERR_IO_ERROR)
+                    st = rst;
             }
             probed++;
         }
     }
+    for (uint32_t f = 0; st != RVF_OK && f < nfresh; f++) {
+        rvf_free(s->la_rows[fresh[f]]);
+        s->la_rows[fresh[f]] = NULL;
+        s->la_loaded--;
+    }
+    rvf_free(fresh);
     rvf_free(near);
     n_probe = probed ? probed : 1;
     if (st != RVF_OK)
@@ -2071,6 +2169,9 @@ static rvf_status query_impl(rvf_store *s, const float *query, uint32_t dim,
         *n_out = 0;
     if (!s || !p || !n_out || (p->k && (!out || !query)))
         return fail(RVF_ERR_INVALID_ARGUMENT, "store, params, query, out and n_out are required");
+    rvf_status mst = ensure_manifest(s);
+    if (mst != RVF_OK)
+        return mst;
     if (dim != s->dim)
         return fail(RVF_ERR_DIMENSION_MISMATCH, "query has %u dimensions, the store %u", dim,
                     s->dim);
@@ -2085,7 +2186,12 @@ static rvf_status query_impl(rvf_store *s, const float *query, uint32_t dim,
     }
     if (p->k == 0)
         return RVF_OK;
-    if (p->ef && s->progressive && !s->loaded && !p->filter && layera_open(s) == RVF_OK) {
+    rvf_status la_st = p->ef && s->progressive && !s->loaded && !p->filter && !s->la_tried
+                           ? layera_open(s)
+                           : RVF_OK;
+    if (la_st == RVF_ERR_IO_ERROR)
+        return la_st; /* Layer A is not readable yet: no fallback to reading everything */
+    if (p->ef && s->progressive && !s->loaded && !p->filter && s->la) {
         for (uint32_t d = 0; d < dim; d++)
             if (!isfinite(query[d]))
                 return fail(RVF_ERR_INVALID_ARGUMENT, "the query has a NaN or infinite value");
@@ -2435,6 +2541,23 @@ static rvf_status compact_index(rvf_store *s, const sort_item *it, size_t m, con
     return st;
 }
 
+/* The Level-0 hotset pointers to Layer A (RVF-BRIEF §4.2, §5.3): entry points (block 0, count =
+ * entry_count), top-layer adjacency (block 1, count = the top layer's node_count) and centroids
+ * (block 2, count = centroid_count), read off the payload this store just encoded. */
+static void layera_hotset(rvf_manifest *m, uint64_t seg_offset, const uint8_t *p, size_t len)
+{
+    static const int slot[3] = {RVF_HOT_ENTRYPOINT, RVF_HOT_TOPLAYER, RVF_HOT_CENTROID};
+    for (int b = 0; b < 3 && len >= 0x80; b++) {
+        uint32_t off = rvfk_ld_u32(p + 0x40 + 8 * b);
+        if ((uint64_t)off + 8 > len)
+            return;
+        uint32_t count = rvfk_ld_u32(p + off);
+        if (b == 1) /* layer_count, then the top layer's node_count */
+            count = count ? rvfk_ld_u32(p + off + 4) : 0;
+        m->hotset[slot[b]] = (rvf_hotptr){seg_offset, off, count};
+    }
+}
+
 /* Build the compacted file image in `img` (live vectors sorted by id, metadata, verbatim
  * segments, a COMPUTATION witness, manifest). */
 static rvf_status compact_image(rvf_store *s, rvf_buf *img, rvf_manifest *nm)
@@ -2474,6 +2597,7 @@ static rvf_status compact_image(rvf_store *s, rvf_buf *img, rvf_manifest *nm)
             (i == 0 || it[i].id != it[i - 1].id + 1 || !s->meta[it[i - 1].idx].n))
             nruns++;
     *nm = s->man;
+    memset(nm->hotset, 0, sizeof nm->hotset); /* offsets into the old file: set again below */
     nm->dir = rvf_malloc(((size_t)nverb + nseg + nruns + 4) * sizeof *nm->dir);
     nm->ndir = 0;
     nm->deleted = NULL;
@@ -2571,9 +2695,11 @@ static rvf_status compact_image(rvf_store *s, rvf_buf *img, rvf_manifest *nm)
         st = sketch_emit(s, img, 0, &seg_id, nm, false);
     }
     /* Layer A last, so it sits right before the manifest (within the last 4 MB, §6.2) */
-    if (st == RVF_OK && cp.layera.len)
+    if (st == RVF_OK && cp.layera.len) {
         rvf_seg_emit(img, 0, RVF_SEG_INDEX, RVF_FLAG_SEALED | RVF_FLAG_HOT, seg_id++, s->algo,
                      cp.layera.data, cp.layera.len, 0, &nm->dir[nm->ndir++]);
+        layera_hotset(nm, nm->dir[nm->ndir - 1].file_offset, cp.layera.data, cp.layera.len);
+    }
     rvf_buf_free(&pl);
     rvf_free(ids);
     rvf_free(rows);
@@ -2682,7 +2808,7 @@ rvf_status rvf_compact(rvf_store *s)
     table_free(s);
     s->loaded = false;
     rvf_manifest_free(&s->man);
-    return store_boot(s, -1);
+    return store_boot(s, -1, false);
 }
 
 /* ---- inspection ----------------------------------------------------------------------------- */
@@ -2754,7 +2880,10 @@ rvf_status rvf_status_get(rvf_store *s, rvf_status_info *o)
     o->indexed_vectors = s->hnsw && s->hnsw_persisted ? s->hnsw_n : 0;
     o->stale_vectors = s->nstale;
     o->read_requests = s->io->read_requests;
-    o->load_state = s->loaded ? RVF_LOAD_FULL : s->la ? RVF_LOAD_LAYER_A : RVF_LOAD_MANIFEST;
+    o->load_state = s->loaded                        ? RVF_LOAD_FULL
+                    : s->la                          ? RVF_LOAD_LAYER_A
+                    : s->root_only || s->boot_failed ? RVF_LOAD_ROOT
+                                                     : RVF_LOAD_MANIFEST;
     o->partitions_loaded = s->la_loaded;
     return RVF_OK;
 }
@@ -2763,6 +2892,9 @@ rvf_status rvf_segments(rvf_store *s, rvf_segment_info **segs, uint32_t *n)
 {
     if (!s || !segs || !n)
         return RVF_ERR_INVALID_ARGUMENT;
+    rvf_status mst = ensure_manifest(s);
+    if (mst != RVF_OK)
+        return mst;
     uint32_t cnt = s->man.ndir + (s->dialect ? 0 : 1);
     rvf_segment_info *v = rvf_calloc((size_t)cnt + 1, sizeof *v);
     if (!v)
@@ -2857,6 +2989,9 @@ rvf_status rvf_verify_each(rvf_store *s, rvf_verify_fn fn, void *ctx)
     g_detail[0] = 0;
     if (!s)
         return RVF_ERR_INVALID_ARGUMENT;
+    rvf_status mst = ensure_manifest(s);
+    if (mst != RVF_OK)
+        return mst;
     uint64_t fsz = s->io->size(s->io);
     rvf_status first = RVF_OK;
     char detail[256];
@@ -2918,6 +3053,9 @@ rvf_status rvf_manifest_info_get(rvf_store *s, rvf_manifest_info *o)
 {
     if (!s || !o || s->dialect)
         return RVF_ERR_INVALID_ARGUMENT;
+    rvf_status mst = ensure_manifest(s);
+    if (mst != RVF_OK)
+        return mst;
     const rvf_manifest *m = &s->man;
     memset(o, 0, sizeof *o);
     o->offset = m->offset;
@@ -2971,6 +3109,9 @@ rvf_status rvf_manifest_chain(rvf_store *s, int (*fn)(void *ctx, uint32_t epoch,
 {
     if (!s || !fn)
         return RVF_ERR_INVALID_ARGUMENT;
+    rvf_status mst = ensure_manifest(s);
+    if (mst != RVF_OK)
+        return mst;
     if (fn(ctx, s->man.epoch, s->man.offset) || s->dialect || !s->man.has_chain)
         return RVF_OK;
     uint64_t fsz = s->io->size(s->io), off = s->man.prev_manifest_offset;
@@ -3030,6 +3171,9 @@ rvf_status rvf_derive(rvf_store *parent, const char *child_path, uint8_t derivat
     *child = NULL;
     if (!parent || !child_path)
         return RVF_ERR_INVALID_ARGUMENT;
+    rvf_status mst = ensure_manifest(parent);
+    if (mst != RVF_OK)
+        return mst;
     if (parent->dialect)
         return fail(RVF_ERR_READ_ONLY, "derive from a reference-dialect file is not supported");
     rvf_options o = rvf_options_default(parent->dim);
@@ -3047,6 +3191,9 @@ rvf_status rvf_export_reference(rvf_store *s, const char *path)
     g_detail[0] = 0;
     if (!s || !path)
         return RVF_ERR_INVALID_ARGUMENT;
+    rvf_status mst = ensure_manifest(s);
+    if (mst != RVF_OK)
+        return mst;
     if (s->dim > 65535)
         return RVF_ERR_INVALID_ARGUMENT;
     rvf_status lst = ensure_loaded(s);
@@ -3084,6 +3231,9 @@ rvf_status rvf_save_as(rvf_store *s, const char *path, const rvf_options *opt)
     g_detail[0] = 0;
     if (!s || !path)
         return RVF_ERR_INVALID_ARGUMENT;
+    rvf_status mst = ensure_manifest(s);
+    if (mst != RVF_OK)
+        return mst;
     rvf_options o = rvf_options_default(s->dim);
     o.metric = (rvf_metric)s->metric;
     o.dtype = (rvf_dtype)s->dtype;
@@ -3151,5 +3301,56 @@ rvf_status rvf_save_as(rvf_store *s, const char *path, const rvf_options *opt)
         st = cst;
     if (st != RVF_OK)
         unlink(path);
+    return st;
+}
+
+/* ---- embedded WebAssembly (FORMAT.md "WASM_SEG") ------------------------------------------- */
+rvf_status rvf_embed_wasm(rvf_store *s, const uint8_t *bytecode, size_t len,
+                          const rvf_wasm_options *opt, uint64_t *segment_id)
+{
+    g_detail[0] = 0;
+    if (!s || !bytecode || !opt || len < 8 || len > UINT32_MAX - 64 ||
+        memcmp(bytecode, "\0asm", 4) != 0)
+        return RVF_ERR_INVALID_ARGUMENT;
+    if (s->read_only)
+        return fail(RVF_ERR_READ_ONLY, "the store is open read-only");
+    rvf_status st = ensure_loaded(s);
+    if (st != RVF_OK)
+        return st;
+    uint8_t *pl = rvf_calloc(64 + len, 1);
+    if (!pl)
+        return RVF_ERR_OUT_OF_MEMORY;
+    rvfk_st_u32(pl + 0x00, 0x5256574Du); /* wasm_magic */
+    rvfk_st_u16(pl + 0x04, 1);           /* header_version */
+    pl[0x06] = opt->role;
+    pl[0x07] = opt->target;
+    rvfk_st_u16(pl + 0x08, opt->required_features);
+    rvfk_st_u16(pl + 0x0A, opt->export_count);
+    rvfk_st_u32(pl + 0x0C, (uint32_t)len); /* bytecode_size; compressed_size 0, compression 0 */
+    pl[0x15] = opt->min_memory_pages;
+    pl[0x16] = opt->max_memory_pages;
+    rvf_shake256(bytecode, len, pl + 0x18, 32);
+    pl[0x38] = opt->bootstrap_priority;
+    pl[0x39] = opt->interpreter_type;
+    memcpy(pl + 64, bytecode, len);
+    rvf_manifest nm;
+    st = manifest_next(s, &nm, 1);
+    rvf_buf data;
+    rvf_buf_init(&data);
+    uint64_t id = 0;
+    if (st == RVF_OK) {
+        id = s->next_seg_id++;
+        rvf_seg_emit(&data, s->end, RVF_SEG_WASM, 0, id, s->algo, pl, 64 + len, 0,
+                     &nm.dir[nm.ndir++]);
+        st = rvf_buf_status(&data);
+        if (st == RVF_OK)
+            st = store_commit(s, &data, &nm);
+        else
+            rvf_manifest_free(&nm);
+    }
+    if (st == RVF_OK && segment_id)
+        *segment_id = id;
+    rvf_buf_free(&data);
+    rvf_free(pl);
     return st;
 }

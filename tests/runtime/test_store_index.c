@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rvf_format.h"
 #include "rvf_test.h"
 #include "store_util.h"
 
@@ -305,6 +306,44 @@ static void test_build_reopen_append(void)
     free(ids);
 }
 
+/* The Level-0 hotset pointers of the file at path (RVF-BRIEF §4.2): entry points, top layer,
+ * centroids, each {seg_offset, block_offset, count}; returns the Layer-A segment's offset (0 if
+ * none is listed) after checking the three pointers name it. */
+static uint64_t check_hotset(rvf_store *s, const char *path)
+{
+    uint64_t la = 0;
+    rvf_segment_info *sg = NULL;
+    uint32_t n = 0;
+    CHECK_EQ_INT(rvf_segments(s, &sg, &n), RVF_OK);
+    for (uint32_t i = 0; i < n; i++)
+        if (sg[i].seg_type == RVF_SEG_INDEX && (sg[i].flags & RVF_FLAG_HOT))
+            la = sg[i].offset;
+    rvf_release(sg);
+    uint8_t root[4096];
+    FILE *f = fopen(path, "rb");
+    CHECK(f != NULL);
+    if (!f)
+        return la;
+    CHECK(fseek(f, -4096, SEEK_END) == 0 && fread(root, 1, sizeof root, f) == sizeof root);
+    fclose(f);
+    uint32_t prev = 0;
+    for (int i = 0; i < 3; i++) {
+        const uint8_t *h = root + RVF_ROOT_OFF_ENTRYPOINT + 16 * i;
+        uint32_t block = rvfk_ld_u32(h + 8), count = rvfk_ld_u32(h + 12);
+        CHECK_EQ_U64(rvfk_ld_u64(h), la);
+        if (la) { /* blocks 0..2 of the Layer-A payload: in order from 0x80, 64-aligned */
+            CHECK(i ? block > prev : block == 0x80);
+            CHECK(block % 64 == 0 && count > 0);
+        } else
+            CHECK(block == 0 && count == 0);
+        prev = block;
+    }
+    /* nothing writes a QUANT_SEG or HOT_SEG pointer yet */
+    for (int i = 3; i < 5; i++)
+        CHECK_EQ_U64(rvfk_ld_u64(root + RVF_ROOT_OFF_ENTRYPOINT + 16 * i), 0);
+    return la;
+}
+
 /* §6.2 progressive: after a compaction the file is laid out by partition; a read-only open reads
  * the manifest, the first approximate query only Layer A and the probed partitions, and
  * rvf_load brings the full graph. */
@@ -321,8 +360,10 @@ static void test_progressive(void)
     uint64_t del[3] = {500, 777, 4000};
     CHECK_EQ_INT(rvf_delete(s, del, 3, NULL), RVF_OK);
     CHECK_EQ_INT(rvf_compact(s), RVF_OK);
+    CHECK(check_hotset(s, path) != 0); /* the compaction wrote Layer A and pointed the root at it */
     uint64_t del2[2] = {501, 900}; /* deleted after the compaction: the Layer-A path skips them */
     CHECK_EQ_INT(rvf_delete(s, del2, 2, NULL), RVF_OK);
+    CHECK(check_hotset(s, path) != 0); /* later commits carry the pointers over */
     static rvf_hit exact[NQ * K];
     for (size_t q = 0; q < NQ; q++) {
         uint32_t n = 0;
@@ -351,7 +392,9 @@ static void test_progressive(void)
     if (!s)
         return;
     rvf_status_get(s, &si);
-    CHECK_EQ_INT(si.load_state, RVF_LOAD_MANIFEST);
+    CHECK_EQ_INT(si.load_state, RVF_LOAD_ROOT);
+    CHECK_EQ_U64(si.bytes_read, 4096);
+    CHECK_EQ_U64(si.read_requests, 1);
     uint64_t boot = si.bytes_read;
     CHECK_EQ_INT(query(s, queries, 32, h, &n), RVF_OK);
     rvf_status_get(s, &si);
@@ -393,6 +436,15 @@ static void test_progressive(void)
     CHECK(r >= 0.95);
     CHECK_EQ_INT(rvf_load(NULL), RVF_ERR_INVALID_ARGUMENT);
     rvf_close(s);
+    /* a full rebuild replaces every INDEX_SEG, Layer A too: the root's pointers go with it */
+    CHECK_EQ_INT(rvf_open(path, &s), RVF_OK);
+    if (s) {
+        rvf_index_options io = rvf_index_options_default();
+        io.full = 1;
+        CHECK_EQ_INT(rvf_build_index(s, &io), RVF_OK);
+        CHECK_EQ_U64(check_hotset(s, path), 0);
+        rvf_close(s);
+    }
     free(ids);
 }
 
