@@ -434,6 +434,30 @@ static rvf_status meta_row(void *ctx, uint64_t id, const rvf_value *f, uint32_t 
 }
 
 static rvf_status load_data(rvf_store *s);
+static bool layera_resident(const rvf_store *s, const rvf_dir_entry *e, const uint64_t **ids,
+                            const uint8_t **rows, size_t *count);
+
+/* Rows of directory entry dir_i into the table (later entries win per id); vec_pos[slot] records
+ * the entry each slot's row came from (META_SEGs apply only to rows not replaced later). */
+static rvf_status load_rows(rvf_store *s, uint32_t dir_i, const uint64_t *ids, const uint8_t *rows,
+                            size_t count, uint32_t **vec_pos, size_t *vec_cap)
+{
+    rvf_status st = table_reserve(s, count);
+    if (st == RVF_OK && s->cap > *vec_cap) {
+        uint32_t *nv = rvf_realloc(*vec_pos, s->cap * sizeof *nv);
+        if (!nv)
+            return RVF_ERR_OUT_OF_MEMORY;
+        *vec_pos = nv;
+        *vec_cap = s->cap;
+    }
+    for (size_t k = 0; k < count && st == RVF_OK; k++) {
+        size_t slot;
+        st = table_upsert(s, ids[k], rows + k * s->row_bytes, &slot);
+        if (st == RVF_OK && *vec_pos)
+            (*vec_pos)[slot] = dir_i;
+    }
+    return st;
+}
 
 /* Take the store's configuration from s->man; the data follows now (writers) or on first use. */
 static rvf_status load_native(rvf_store *s)
@@ -486,6 +510,17 @@ static rvf_status load_data(rvf_store *s)
         s->load_dir_i = i;
         if (e->seg_type != RVF_SEG_VEC && e->seg_type != RVF_SEG_META)
             continue;
+        const uint64_t *rids;
+        const uint8_t *rrows;
+        size_t rcount;
+        if (e->seg_type == RVF_SEG_VEC && layera_resident(s, e, &rids, &rrows, &rcount)) {
+            /* a partition a Layer-A query already read (and verified): not read again */
+            st = load_rows(s, i, rids, rrows, rcount, &vec_pos, &vec_cap);
+            if (st != RVF_OK)
+                st = fail(st, "VEC_SEG id %llu (resident partition): %s",
+                          (unsigned long long)e->segment_id, rvf_strerror(st));
+            continue;
+        }
         const uint8_t *p;
         bool owned;
         st = rvf_seg_load(s->io, e, fsz, &p, &owned);
@@ -520,22 +555,7 @@ static rvf_status load_data(rvf_store *s)
                 if (st == RVF_OK)
                     st = rvf_vecseg_decode_block(p, (size_t)e->payload_length, &blk[b], ids, rows);
                 if (st == RVF_OK)
-                    st = table_reserve(s, blk[b].count);
-                if (st == RVF_OK && s->cap > vec_cap) {
-                    uint32_t *nv = rvf_realloc(vec_pos, s->cap * sizeof *nv);
-                    if (!nv)
-                        st = RVF_ERR_OUT_OF_MEMORY;
-                    else {
-                        vec_pos = nv;
-                        vec_cap = s->cap;
-                    }
-                }
-                for (uint32_t k = 0; k < blk[b].count && st == RVF_OK; k++) {
-                    size_t slot;
-                    st = table_upsert(s, ids[k], rows + (size_t)k * s->row_bytes, &slot);
-                    if (st == RVF_OK && vec_pos)
-                        vec_pos[slot] = i;
-                }
+                    st = load_rows(s, i, ids, rows, blk[b].count, &vec_pos, &vec_cap);
             }
             rvf_free(blk);
             if (st != RVF_OK)
@@ -1946,6 +1966,26 @@ static const rvf_dir_entry *layera_part_seg(const rvf_store *s, const rvf_layera
         if (s->man.dir[d].segment_id == pt->segment_ref && s->man.dir[d].seg_type == RVF_SEG_VEC)
             return &s->man.dir[d];
     return NULL;
+}
+
+/* Is e the VEC_SEG of a partition whose rows a Layer-A query already read? Then its ids, rows and
+ * count (the whole segment: layera_read_part accepts a segment only when it holds exactly its
+ * partition's rows, of the store's dimension and dtype). */
+static bool layera_resident(const rvf_store *s, const rvf_dir_entry *e, const uint64_t **ids,
+                            const uint8_t **rows, size_t *count)
+{
+    if (!s->la || !s->la_rows || !s->la_loaded)
+        return false;
+    uint32_t np = 0;
+    const rvf_layera_part *pt = rvf_layera_partitions(s->la, &np);
+    for (uint32_t i = 0; i < np; i++)
+        if (s->la_rows[i] && pt[i].segment_ref == e->segment_id) {
+            *ids = s->la_ids + pt[i].start;
+            *rows = s->la_rows[i];
+            *count = (size_t)(pt[i].end - pt[i].start);
+            return true;
+        }
+    return false;
 }
 
 /* Read partition i's VEC_SEG (its rows and ids). */

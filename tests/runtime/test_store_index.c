@@ -430,6 +430,10 @@ static void test_progressive(void)
     CHECK_EQ_INT(rvf_load(s), RVF_OK);
     rvf_status_get(s, &si);
     CHECK_EQ_INT(si.load_state, RVF_LOAD_FULL);
+    /* the load does not read again the partitions the Layer-A queries read: no byte twice */
+    printf("  after rvf_load: %llu bytes read of %llu\n", (unsigned long long)si.bytes_read,
+           (unsigned long long)si.file_size);
+    CHECK(si.bytes_read <= si.file_size);
     CHECK_EQ_U64(si.indexed_vectors, N - 3);
     r = recall(s);
     printf("  after rvf_load: recall@10 ef=64 %.3f\n", r);
