@@ -131,7 +131,9 @@ enum {
     O_M,
     O_EF_CONSTRUCTION,
     O_FULL,
-    O_THREADS
+    O_THREADS,
+    O_WASM,
+    O_PRIORITY
 };
 
 typedef struct optdef {
@@ -519,6 +521,7 @@ static const char help_main[] =
     "  dump      print vectors and metadata as JSON Lines (what ingest reads)\n"
     "  export    write a copy for @ruvector/rvf-node (--dialect runtime) or as RVF\n"
     "  import    convert a reference-dialect file to RVF\n"
+    "  embed-kernel  store the tile microkernel in the file (WASM_SEG, self-bootstrap)\n"
     "  help      show the help of a command\n"
     "\n"
     "Common options: --field NAME=ID binds a metadata field name to its id (repeatable);\n"
@@ -664,6 +667,24 @@ static const char help_index[] =
     "  rvf index docs.rvf\n"
     "  rvf index docs.rvf --m 32 --ef-construction 400 --full\n"
     "  rvf query docs.rvf --vector 0.1,0.2,... -k 10 --ef 64\n";
+
+static const char help_embed_kernel[] =
+    "Usage: rvf embed-kernel PATH [--wasm FILE] [--priority N] [-q]\n"
+    "\n"
+    "Append the tile microkernel (kernel/tile, build/kernel/rvf_tile.wasm) to the store as a\n"
+    "WASM_SEG (role Microkernel, target BareTile, SHAKE-256 bytecode hash), so a host can boot a\n"
+    "tile from the file alone (tile-sim/hub.mjs --boot-from PATH). The module must be a\n"
+    "WebAssembly binary under 8192 bytes (a tile's code memory). Prints the segment id.\n"
+    "\n"
+    "Options:\n"
+    "  --wasm FILE      the module (default: $RVF_TILE_WASM)\n"
+    "  --priority N     bootstrap_priority, 0..255 (default 0; lower is tried first)\n"
+    "  -q, --quiet      print nothing on success\n"
+    "  -h, --help       show this help\n"
+    "\n" EXIT_TEXT "\n"
+    "Examples:\n"
+    "  rvf embed-kernel docs.rvf --wasm build/kernel/rvf_tile.wasm\n"
+    "  node tile-sim/hub.mjs --boot-from docs.rvf --row 0 --k 5\n";
 
 static const char help_compact[] =
     "Usage: rvf compact PATH [-q]\n"
@@ -2577,15 +2598,137 @@ typedef struct command {
     const char *help;
 } command;
 
+/* The LEB128 u32 at *p (< end), advancing *p; false when it runs past end. */
+static bool wasm_leb(const uint8_t **p, const uint8_t *end, uint32_t *v)
+{
+    *v = 0;
+    for (int shift = 0; shift < 35 && *p < end; shift += 7) {
+        uint8_t c = *(*p)++;
+        *v |= (uint32_t)(c & 0x7F) << shift;
+        if (!(c & 0x80))
+            return true;
+    }
+    return false;
+}
+
+/* Header fields read from the module itself: exported functions (section 7) and the first
+ * memory's minimum pages (section 5). False for a malformed section list. */
+static bool wasm_scan(const uint8_t *b, size_t n, rvf_wasm_options *o)
+{
+    const uint8_t *p = b + 8, *end = b + n;
+    while (p < end) {
+        uint8_t sec = *p++;
+        uint32_t len, cnt, v;
+        if (!wasm_leb(&p, end, &len) || len > (size_t)(end - p))
+            return false;
+        const uint8_t *q = p, *qe = p + len;
+        if (sec == 7 && wasm_leb(&q, qe, &cnt)) {
+            for (uint32_t i = 0; i < cnt; i++) {
+                uint32_t nl;
+                if (!wasm_leb(&q, qe, &nl) || nl >= (size_t)(qe - q))
+                    return false;
+                q += nl;
+                uint8_t kind = *q++;
+                if (!wasm_leb(&q, qe, &v))
+                    return false;
+                o->export_count = (uint16_t)(o->export_count + (kind == 0));
+            }
+        } else if (sec == 5 && wasm_leb(&q, qe, &cnt) && cnt && q < qe) {
+            q++; /* limits flags */
+            if (wasm_leb(&q, qe, &v))
+                o->min_memory_pages = (uint8_t)(v > 255 ? 255 : v);
+        }
+        p += len;
+    }
+    return true;
+}
+
+static int cmd_embed_kernel(int argc, char **argv)
+{
+    static const optdef defs[] = {
+        {"wasm", 0, true, O_WASM}, {"priority", 0, true, O_PRIORITY}, OPT_QUIET, OPT_HELP, OPT_END};
+    argstate a = {argc, argv, 0, false};
+    const char *val, *path = NULL, *wasm = getenv("RVF_TILE_WASM");
+    int id = 0, r, rc;
+    uint64_t prio = 0;
+    while ((r = next_arg(&a, defs, &id, &val)) >= 0) {
+        if (r == RC_USAGE)
+            return RC_USAGE;
+        if (r == 0) {
+            if (path)
+                return usage("unexpected argument '%s'", val);
+            path = val;
+        } else if (id == O_HELP) {
+            fputs(help_embed_kernel, stdout);
+            return RC_OK;
+        } else if (id == O_QUIET) {
+            g_quiet = 1;
+        } else if (id == O_WASM) {
+            wasm = val;
+        } else if (id == O_PRIORITY) {
+            if ((rc = parse_num_opt("--priority", val, 0, 255, &prio)))
+                return rc;
+        }
+    }
+    if (r == RC_USAGE)
+        return RC_USAGE;
+    if (!path)
+        return usage("missing PATH");
+    if (!wasm || !*wasm)
+        return usage("missing --wasm FILE (or set RVF_TILE_WASM)");
+    FILE *f = fopen(wasm, "rb");
+    if (!f)
+        return fail("%s: %s", wasm, strerror(errno));
+    uint8_t buf[8192];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    bool err = ferror(f) != 0;
+    fclose(f);
+    if (err)
+        return fail("%s: read error", wasm);
+    if (n >= sizeof buf)
+        return fail("%s: a tile microkernel must be under %zu bytes (a tile's code memory)", wasm,
+                    sizeof buf);
+    rvf_wasm_options o = {0};
+    o.role = 0;                        /* Microkernel */
+    o.target = 4;                      /* BareTile: run through the hub-tile protocol */
+    o.required_features = 0x01 | 0x02; /* built -msimd128 -mbulk-memory (kernel/tile/tile.cmake) */
+    o.bootstrap_priority = (uint8_t)prio;
+    if (n < 8 || memcmp(buf, "\0asm\1\0\0\0", 8) != 0 || !wasm_scan(buf, n, &o))
+        return fail("%s: not a WebAssembly module", wasm);
+    rvf_store *s = NULL;
+    if ((rc = open_writable(path, &s)))
+        return rc;
+    uint64_t seg = 0;
+    rvf_status st = rvf_embed_wasm(s, buf, n, &o, &seg);
+    if (st != RVF_OK) {
+        rc = store_fail(st, path);
+        rvf_close(s);
+        return rc;
+    }
+    if ((st = rvf_close(s)) != RVF_OK)
+        return store_fail(st, path);
+    if (!g_quiet)
+        printf("embedded %s (%zu bytes, %u exports) in %s as WASM_SEG %" PRIu64 "\n", wasm, n,
+               (unsigned)o.export_count, path, seg);
+    return RC_OK;
+}
+
 static int cmd_help(int argc, char **argv);
 
 static const command commands[] = {
-    {"create", cmd_create, help_create},    {"ingest", cmd_ingest, help_ingest},
-    {"query", cmd_query, help_query},       {"delete", cmd_delete, help_delete},
-    {"compact", cmd_compact, help_compact}, {"status", cmd_status, help_status},
-    {"index", cmd_index, help_index},       {"inspect", cmd_inspect, help_inspect},
-    {"verify", cmd_verify, help_verify},    {"dump", cmd_dump, help_dump},
-    {"export", cmd_export, help_export},    {"import", cmd_import, help_import},
+    {"create", cmd_create, help_create},
+    {"ingest", cmd_ingest, help_ingest},
+    {"query", cmd_query, help_query},
+    {"delete", cmd_delete, help_delete},
+    {"compact", cmd_compact, help_compact},
+    {"status", cmd_status, help_status},
+    {"index", cmd_index, help_index},
+    {"inspect", cmd_inspect, help_inspect},
+    {"verify", cmd_verify, help_verify},
+    {"dump", cmd_dump, help_dump},
+    {"export", cmd_export, help_export},
+    {"import", cmd_import, help_import},
+    {"embed-kernel", cmd_embed_kernel, help_embed_kernel},
     {"help", cmd_help, help_help},
 };
 

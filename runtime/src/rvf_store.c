@@ -2581,6 +2581,23 @@ static rvf_status compact_index(rvf_store *s, const sort_item *it, size_t m, con
     return st;
 }
 
+/* Ids a compaction's META_SEG run may skip (empty rows) before a new segment starts. */
+#define META_RUN_GAP 64
+/* Rows (ids) of one such META_SEG at most. */
+#define META_RUN_ROWS ((uint64_t)1 << 24)
+
+/* The last item of the META_SEG run that starts at it[a] (which has metadata). */
+static size_t meta_run_last(const rvf_store *s, const sort_item *it, size_t m, size_t a)
+{
+    size_t last = a;
+    for (size_t b = a + 1;
+         b < m && it[b].id - it[last].id <= META_RUN_GAP && it[b].id - it[a].id < META_RUN_ROWS;
+         b++)
+        if (s->meta[it[b].idx].n)
+            last = b;
+    return last;
+}
+
 /* The Level-0 hotset pointers to Layer A (RVF-BRIEF §4.2, §5.3): entry points (block 0, count =
  * entry_count), top-layer adjacency (block 1, count = the top layer's node_count) and centroids
  * (block 2, count = centroid_count), read off the payload this store just encoded. */
@@ -2632,10 +2649,24 @@ static rvf_status compact_image(rvf_store *s, rvf_buf *img, rvf_manifest *nm)
             cuts[nseg++] = last = i;
     if (cuts)
         cuts[nseg] = m;
-    for (size_t i = 0; i < m; i++)
-        if (s->meta[it[i].idx].n &&
-            (i == 0 || it[i].id != it[i - 1].id + 1 || !s->meta[it[i - 1].idx].n))
+    /* metadata goes out in id order whatever the vector layout: in partition order (cp.assign)
+     * runs of consecutive ids would break at almost every row, one META_SEG per vector */
+    sort_item *mit = it;
+    if (st == RVF_OK && cp.assign) {
+        mit = rvf_malloc((m + 1) * sizeof *mit);
+        if (mit) {
+            memcpy(mit, it, m * sizeof *mit);
+            sort_items(mit, m);
+        } else {
+            mit = it;
+            st = RVF_ERR_OUT_OF_MEMORY;
+        }
+    }
+    for (size_t a = 0; a < m; a++)
+        if (s->meta[mit[a].idx].n) {
+            a = meta_run_last(s, mit, m, a);
             nruns++;
+        }
     *nm = s->man;
     memset(nm->hotset, 0, sizeof nm->hotset); /* offsets into the old file: set again below */
     nm->dir = rvf_malloc(((size_t)nverb + nseg + nruns + 4) * sizeof *nm->dir);
@@ -2666,29 +2697,31 @@ static rvf_status compact_image(rvf_store *s, rvf_buf *img, rvf_manifest *nm)
                          (uint32_t)((cnt + s->block_vectors - 1) / s->block_vectors),
                          &nm->dir[nm->ndir++]);
     }
-    /* metadata: one META_SEG per run of consecutive ids that have metadata */
+    /* metadata: one META_SEG per run of ids with metadata, in id order; a run bridges gaps of
+     * up to META_RUN_GAP ids (their rows are empty: no fields), so sparse ids (every third, say)
+     * still make one segment rather than one per vector */
     for (size_t a = 0; st == RVF_OK && a < m;) {
-        if (!s->meta[it[a].idx].n) {
+        if (!s->meta[mit[a].idx].n) {
             a++;
             continue;
         }
-        size_t b = a + 1;
-        while (b < m && it[b].id == it[b - 1].id + 1 && s->meta[it[b].idx].n)
-            b++;
-        rvf_meta_row *mr = rvf_malloc((b - a) * sizeof *mr);
+        size_t last = meta_run_last(s, mit, m, a);
+        uint64_t span = mit[last].id - mit[a].id + 1;
+        rvf_meta_row *mr = rvf_calloc((size_t)span, sizeof *mr);
         if (!mr) {
             st = RVF_ERR_OUT_OF_MEMORY;
             break;
         }
-        for (size_t i = a; i < b; i++)
-            mr[i - a] = (rvf_meta_row){s->meta[it[i].idx].fields, s->meta[it[i].idx].n};
+        for (size_t i = a; i <= last; i++)
+            mr[mit[i].id - mit[a].id] =
+                (rvf_meta_row){s->meta[mit[i].idx].fields, s->meta[mit[i].idx].n};
         pl.len = 0;
-        st = rvf_metaseg_encode(&pl, it[a].id, (uint32_t)(b - a), mr);
+        st = rvf_metaseg_encode(&pl, mit[a].id, (uint32_t)span, mr);
         rvf_free(mr);
         if (st == RVF_OK && (st = rvf_buf_status(&pl)) == RVF_OK)
             rvf_seg_emit(img, 0, RVF_SEG_META, RVF_FLAG_SEALED, seg_id++, s->algo, pl.data, pl.len,
                          0, &nm->dir[nm->ndir++]);
-        a = b;
+        a = last + 1;
     }
     /* the index, renumbered to the new slot order (deleted nodes removed) */
     if (st == RVF_OK && index_seg_count(&s->man)) {
@@ -2743,6 +2776,8 @@ static rvf_status compact_image(rvf_store *s, rvf_buf *img, rvf_manifest *nm)
     rvf_buf_free(&pl);
     rvf_free(ids);
     rvf_free(rows);
+    if (mit != it)
+        rvf_free(mit);
     rvf_free(it);
     rvf_free(cuts);
     compact_parts_free(&cp);

@@ -657,6 +657,57 @@ static void test_bad_calls(void)
     rvf_close(s);
 }
 
+/* A compaction that lays rows out by partition writes metadata in id order, one META_SEG per
+ * run of ids (gaps of up to 64 ids bridged by empty rows): sparse ids (every third) with some
+ * vectors lacking metadata make one segment, not one per vector, and every value survives. */
+static void test_compact_meta_runs(void)
+{
+    const char *path;
+    rvf_store *s = new_store("index-meta.rvf", RVF_METRIC_L2, &path);
+    if (!s)
+        return;
+    enum { M = 600 };
+    static uint64_t ids[M];
+    static rvf_value vals[M];
+    static uint32_t counts[M];
+    size_t nv = 0;
+    for (size_t i = 0; i < M; i++) {
+        ids[i] = 3 * i + 1;
+        counts[i] = i % 10 != 0; /* every tenth vector has no metadata */
+        if (counts[i])
+            vals[nv++] = (rvf_value){.field_id = 1, .type = RVF_VALUE_U64, .v.u64 = ids[i] * 7};
+    }
+    CHECK_EQ_INT(rvf_ingest(s, data, ids, M, vals, counts), RVF_OK);
+    CHECK_EQ_INT(rvf_build_index(s, NULL), RVF_OK);
+    CHECK_EQ_INT(rvf_compact(s), RVF_OK);
+    for (int pass = 0; pass < 2; pass++) { /* the writer, then a fresh read-only open */
+        rvf_segment_info *sg = NULL;
+        uint32_t nseg = 0, nmeta = 0, nhot = 0;
+        CHECK_EQ_INT(rvf_segments(s, &sg, &nseg), RVF_OK);
+        for (uint32_t i = 0; i < nseg; i++) {
+            nmeta += sg[i].seg_type == RVF_SEG_META;
+            nhot += sg[i].seg_type == RVF_SEG_INDEX && (sg[i].flags & RVF_FLAG_HOT);
+        }
+        rvf_release(sg);
+        CHECK_EQ_INT(nhot, 1); /* the rows were laid out by partition */
+        CHECK_EQ_INT(nmeta, 1);
+        int bad = 0;
+        for (size_t i = 0; i < M; i++) {
+            const rvf_value *f = NULL;
+            uint32_t n = 0;
+            CHECK_EQ_INT(rvf_get_metadata(s, ids[i], &f, &n), RVF_OK);
+            bad += n != counts[i] || (n && (f[0].field_id != 1 || f[0].v.u64 != ids[i] * 7));
+        }
+        CHECK_EQ_INT(bad, 0);
+        rvf_close(s);
+        s = NULL;
+        if (pass == 0)
+            CHECK_EQ_INT(rvf_open_readonly(path, &s), RVF_OK);
+        if (!s)
+            break;
+    }
+}
+
 int main(void)
 {
     make_data();
@@ -666,5 +717,6 @@ int main(void)
     RVF_TEST_RUN(test_filtered);
     RVF_TEST_RUN(test_temperature);
     RVF_TEST_RUN(test_bad_calls);
+    RVF_TEST_RUN(test_compact_meta_runs);
     return rvf_test_finish();
 }
