@@ -29,9 +29,28 @@ build: deps ## Configure and build everything, native and wasm, into build/ (or 
 test: deps ## Build everything and run every test (native, ASan+UBSan, wasm under Node); ends with "N passed, N failed"
 	@scripts/run-tests.sh
 
+# The long reliability runs of RELIABILITY.md, in $(BUILD): crash campaigns with 100 kills per
+# scenario, the bit-flip census over every bit, 30 s of readers under load, valgrind over every
+# corpus file and command, 400k tile export calls. Summary: $(BUILD)/test-long-summary.txt.
+.PHONY: test-long
+test-long: build ## Long reliability runs (crash campaigns x100, full bit-flip census, ...); summary in BUILD/test-long-summary.txt
+	@rm -f $(BUILD)/test-long-summary.txt
+	@cd $(BUILD) && RVF_KILL_ITER=100 RVF_CENSUS_FULL=1 RVF_LOAD_SECONDS=30 RVF_VALGRIND_FULL=1 \
+	  RVF_TILE_FUZZ_CALLS=400000 RVF_SUMMARY=$(abspath $(BUILD))/test-long-summary.txt \
+	  ctest --output-on-failure --timeout 7200 \
+	  -R '^(test_kill|test_bitflip_census|test_readers_load|cli_valgrind|tile_export_fuzz)$$'; \
+	  s=$$?; echo "== $(BUILD)/test-long-summary.txt"; cat test-long-summary.txt; exit $$s
+
 demo: build ## Build, create a sample store from a generator and query it; then run the tile microkernel in Node
-	@$(BUILD)/rvf_demo $(BUILD)/demo.rvf
+	@$(BUILD)/native-host/rvf_demo $(BUILD)/demo.rvf
 	@node tile-sim/demo-microkernel.mjs $(BUILD)/kernel/rvf_tile.wasm
+
+.PHONY: tile-sim
+tile-sim: deps ## Tile simulator: the §15.5 acceptance run through the native hub and the Node hub
+	@$(CMAKE_CONFIGURE)
+	@cmake --build $(BUILD) -j $(JOBS) --target rvf_tile_wasm rvf_tile_hub
+	@$(BUILD)/tests/rvf_tile_hub
+	@node tile-sim/hub.mjs --wasm $(BUILD)/kernel/rvf_tile.wasm
 
 kernel: deps ## Build the native kernel library and its tests
 	@$(CMAKE_CONFIGURE)
