@@ -591,6 +591,8 @@ rvf_status rvf_seg_load(rvf_io *io, const rvf_dir_entry *e, uint64_t file_size,
     if (h.seg_type != e->seg_type || h.segment_id != e->segment_id || h.flags != e->flags ||
         h.payload_length != e->payload_length || !rvf_ct_equal(h.content_hash, e->content_hash, 16))
         return RVF_ERR_INVALID_MANIFEST;
+    if (h.version == 0) /* no writer uses 0: damage, never a newer version to skip */
+        return RVF_ERR_INVALID_MANIFEST;
     if (h.version != RVF_SEGMENT_VERSION)
         return RVF_ERR_INVALID_VERSION;
     if (h.flags & (RVF_FLAG_COMPRESSED | RVF_FLAG_ENCRYPTED))
