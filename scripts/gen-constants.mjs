@@ -6,7 +6,8 @@
 //   kernel/include/rvf_tile_abi.h   -> TILE (every numeric RVF_TILE_* define, prefix dropped),
 //                                      TILE_DTYPE, TILE_METRIC
 //   kernel/tile/exports.txt         -> TILE_EXPORTS
-//   runtime/src/rvf_format.h        -> SEGMENT_TYPE (the RVF_SEG_* enum, prefix dropped)
+//   runtime/src/rvf_format.h        -> SEGMENT_TYPE (the RVF_SEG_* enum, prefix dropped),
+//                                      SEGMENT_FLAG (the RVF_FLAG_* header flags)
 //   js/wasm/rvf_wasm.h              -> WASM_ABI_VERSION (what js/src/loader.js requires)
 //   js/wasm/exports.txt             -> WASM_EXPORTS (the Emscripten modules' C functions)
 // Writes js/gen/rvf_constants.mjs and its types, js/gen/rvf_constants.d.mts (the name TypeScript
@@ -39,6 +40,8 @@ const exportsList = read('kernel/tile/exports.txt').split('\n').map((s) => s.tri
 
 const segType = [...read('runtime/src/rvf_format.h').matchAll(/^\s*RVF_SEG_(\w+) = (0x[0-9A-Fa-f]+|\d+),?$/gm)].map((m) => [m[1], Number(m[2])]);
 if (segType.length < 10) throw new Error('rvf_format.h: too few segment types parsed');
+const segFlag = [...read('runtime/src/rvf_format.h').matchAll(/^\s*RVF_FLAG_(\w+) = (0x[0-9A-Fa-f]+|\d+),?$/gm)].map((m) => [m[1], Number(m[2])]);
+if (segFlag.length < 8) throw new Error('rvf_format.h: too few segment flags parsed');
 const abiMatch = read('js/wasm/rvf_wasm.h').match(/^#define RVF_WASM_ABI_VERSION (\d+)$/m);
 if (!abiMatch) throw new Error('js/wasm/rvf_wasm.h: RVF_WASM_ABI_VERSION not found');
 const wasmExports = read('js/wasm/exports.txt').split('\n').map((s) => s.trim()).filter((s) => s && !s.startsWith('#'));
@@ -64,6 +67,8 @@ export const TILE_METRIC = ${obj(pick('METRIC_'))};
 export const TILE_EXPORTS = Object.freeze(${JSON.stringify(exportsList)});
 /** Segment types (rvf_format.h): the CLI's type names are these plus "_SEG". */
 export const SEGMENT_TYPE = ${obj(segType)};
+/** Segment header flags (rvf_format.h): HOT marks the Layer-A INDEX_SEG. */
+export const SEGMENT_FLAG = ${obj(segFlag)};
 /** The Emscripten modules' ABI version (js/wasm/rvf_wasm.h); the loader refuses any other. */
 export const WASM_ABI_VERSION = ${Number(abiMatch[1])};
 /** The C functions the Emscripten modules export (js/wasm/exports.txt), without the leading _. */
@@ -81,6 +86,7 @@ export declare const TILE_DTYPE: ${rec(pick('DTYPE_'))};
 export declare const TILE_METRIC: ${rec(pick('METRIC_'))};
 export declare const TILE_EXPORTS: readonly string[];
 export declare const SEGMENT_TYPE: ${rec(segType)};
+export declare const SEGMENT_FLAG: ${rec(segFlag)};
 export declare const WASM_ABI_VERSION: number;
 export declare const WASM_EXPORTS: readonly string[];
 `;

@@ -10,5 +10,6 @@ export declare const TILE_DTYPE: { readonly F16: number; readonly I8: number; re
 export declare const TILE_METRIC: { readonly L2: number; readonly IP: number; readonly COSINE: number; readonly HAMMING: number; };
 export declare const TILE_EXPORTS: readonly string[];
 export declare const SEGMENT_TYPE: { readonly INVALID: number; readonly VEC: number; readonly INDEX: number; readonly OVERLAY: number; readonly JOURNAL: number; readonly MANIFEST: number; readonly QUANT: number; readonly META: number; readonly HOT: number; readonly SKETCH: number; readonly WITNESS: number; readonly PROFILE: number; readonly CRYPTO: number; readonly METAIDX: number; readonly KERNEL: number; readonly EBPF: number; readonly WASM: number; };
+export declare const SEGMENT_FLAG: { readonly COMPRESSED: number; readonly ENCRYPTED: number; readonly SIGNED: number; readonly SEALED: number; readonly PARTIAL: number; readonly TOMBSTONE: number; readonly HOT: number; readonly OVERLAY: number; readonly SNAPSHOT: number; readonly CHECKPOINT: number; readonly ATTESTED: number; readonly HAS_LINEAGE: number; };
 export declare const WASM_ABI_VERSION: number;
 export declare const WASM_EXPORTS: readonly string[];

@@ -141,7 +141,22 @@ export const SEGMENT_TYPE = Object.freeze({
   EBPF: 15,
   WASM: 16,
 });
+/** Segment header flags (rvf_format.h): HOT marks the Layer-A INDEX_SEG. */
+export const SEGMENT_FLAG = Object.freeze({
+  COMPRESSED: 1,
+  ENCRYPTED: 2,
+  SIGNED: 4,
+  SEALED: 8,
+  PARTIAL: 16,
+  TOMBSTONE: 32,
+  HOT: 64,
+  OVERLAY: 128,
+  SNAPSHOT: 256,
+  CHECKPOINT: 512,
+  ATTESTED: 1024,
+  HAS_LINEAGE: 2048,
+});
 /** The Emscripten modules' ABI version (js/wasm/rvf_wasm.h); the loader refuses any other. */
-export const WASM_ABI_VERSION = 1;
+export const WASM_ABI_VERSION = 2;
 /** The C functions the Emscripten modules export (js/wasm/exports.txt), without the leading _. */
-export const WASM_EXPORTS = Object.freeze(["malloc","free","rvf_wasm_abi_version","rvf_wasm_layout","rvf_wasm_kernel_variant","rvf_wasm_options_default","rvf_wasm_index_options_default","rvf_strerror","rvf_status_name","rvf_last_error_detail","rvf_release","rvf_create_memory","rvf_open_memory","rvf_open_view","rvf_store_bytes","rvf_close","rvf_ingest","rvf_query","rvf_delete","rvf_delete_by_filter","rvf_compact","rvf_build_index","rvf_status_get","rvf_segments","rvf_verify","rvf_get_vector","rvf_get_metadata","rvf_filter_init","rvf_filter_free","rvf_filter_field","rvf_filter_value","rvf_filter_op","rvf_filter_in","rvf_filter_cmp","rvf_filter_range","rvf_filter_finish","rvf_filter_validate"]);
+export const WASM_EXPORTS = Object.freeze(["malloc","free","rvf_wasm_abi_version","rvf_wasm_layout","rvf_wasm_kernel_variant","rvf_wasm_options_default","rvf_wasm_index_options_default","rvf_strerror","rvf_status_name","rvf_last_error_detail","rvf_release","rvf_create_memory","rvf_open_memory","rvf_open_view","rvf_store_bytes","rvf_close","rvf_ingest","rvf_query","rvf_delete","rvf_delete_by_filter","rvf_compact","rvf_build_index","rvf_status_get","rvf_segments","rvf_verify","rvf_get_vector","rvf_get_metadata","rvf_filter_init","rvf_filter_free","rvf_filter_field","rvf_filter_value","rvf_filter_op","rvf_filter_in","rvf_filter_cmp","rvf_filter_range","rvf_filter_finish","rvf_filter_validate","rvf_load","rvf_wasm_open_source","rvf_init","rvf_load_query","rvf_load_block","rvf_distances","rvf_topk_merge","rvf_topk_read","rvf_load_sq_params","rvf_dequant_i8","rvf_load_pq_codebook","rvf_pq_distances","rvf_load_neighbors","rvf_greedy_step","rvf_verify_header","rvf_crc32c","rvf_compat_store_create","rvf_compat_store_open","rvf_compat_store_ingest","rvf_compat_store_query","rvf_compat_store_delete","rvf_compat_store_count","rvf_compat_store_dimension","rvf_compat_store_status","rvf_compat_store_export","rvf_compat_store_close","rvf_compat_parse_header","rvf_compat_segment_count","rvf_compat_segment_info","rvf_compat_verify_checksum","rvf_compat_witness_verify","rvf_compat_witness_count","rvf_compat_alloc","rvf_compat_free"]);

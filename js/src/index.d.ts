@@ -1,5 +1,5 @@
 // Types of js/src/index.js (RvfDatabase), js/src/loader.js and js/src/bindings.js.
-export { STATUS, STATUS_NAME, STATUS_MESSAGE, METRIC, SEGMENT_TYPE, RvfStatusName } from '../gen/rvf_constants.mjs';
+export { STATUS, STATUS_NAME, STATUS_MESSAGE, METRIC, SEGMENT_TYPE, SEGMENT_FLAG, RvfStatusName } from '../gen/rvf_constants.mjs';
 import type { RvfStatusName } from '../gen/rvf_constants.mjs';
 
 /** Every failure: code is the C rvf_status (negative), name its symbol, message the text + detail. */
@@ -127,6 +127,81 @@ export interface RvfStatus {
   indexSegments: number;
   indexedVectors: number;
   staleVectors: number;
+  /** Bytes and reads the store took from its source since open (a progressive store: from its cache). */
+  bytesRead: number;
+  readRequests: number;
+  /** What a lazy (read-only or progressive) open has read: 'root' and 'manifest' (root and Level 1),
+   * 'layer-a' (plus Layer A and probed partitions), 'full' (everything; writable stores). */
+  loadState: RvfLoadState;
+  /** Layer-A partitions approximate queries have read. */
+  partitionsLoaded: number;
+}
+
+export type RvfLoadState = 'root' | 'manifest' | 'layer-a' | 'full';
+
+/** The phases of a progressive open (RVF-BRIEF §10.5). */
+export type RvfProgressPhase =
+  /** `Range: bytes=-4096`: the root, the file's size and ETag */
+  | 'root'
+  /** the manifest's Level 1 (the segment directory) */
+  | 'level1'
+  /** Layer A and the access sketch, in parallel */
+  | 'hotset'
+  /** open done: approximate queries answer from Layer A */
+  | 'ready'
+  /** partitions a query probes, fetched on demand */
+  | 'demand'
+  /** load(): every segment */
+  | 'load'
+  /** load() done: everything is in memory */
+  | 'full'
+  /** a background load failed (load() rejects with the error) */
+  | 'error';
+
+export interface RvfProgress {
+  phase: RvfProgressPhase;
+  /** Bytes received so far (all phases). */
+  bytesFetched: number;
+  /** Range requests so far (all phases). */
+  requests: number;
+  fileSize: number;
+  /** 'none' before the store exists, 'closed' after close(). */
+  loadState: RvfLoadState | 'none' | 'closed' | 'unknown';
+  partitionsLoaded: number;
+  /** What an approximate query answers from now without loading everything: nothing yet ('none'),
+   * Layer A and its nearest partitions ('layer-a', recall@10 about 0.7 or more), or the full
+   * graph ('full'). */
+  recall: 'none' | 'layer-a' | 'full';
+}
+
+export interface RvfProgressiveOptions {
+  /** Default globalThis.fetch. Gets (url, {headers: {Range, If-Match?, ...}, signal}). */
+  fetch?: typeof fetch;
+  /** Aborts the open and every later fetch (they reject with RvfError IO_ERROR). */
+  signal?: AbortSignal;
+  onProgress?: (progress: RvfProgress) => void;
+  /** Added to every request. */
+  headers?: Record<string, string>;
+  /** Start load() once queryable (default false). */
+  background?: boolean;
+  wasm?: RvfWasm | Promise<RvfWasm>;
+}
+
+/** Requests and bytes of one phase; a round is one batch of requests in flight together. */
+export interface RvfPhaseCount {
+  requests: number;
+  bytes: number;
+  rounds: number;
+}
+
+export interface RvfNetwork {
+  url: string;
+  fileSize: number;
+  /** The first answer's ETag (every later request carries If-Match with it), or null. */
+  etag: string | null;
+  requests: number;
+  bytesFetched: number;
+  phases: Record<'root' | 'level1' | 'hotset' | 'demand' | 'load', RvfPhaseCount>;
 }
 
 export interface RvfSegment {
@@ -156,7 +231,23 @@ export declare class RvfDatabase {
   static create(options: RvfCreateOptions): Promise<RvfDatabase>;
   /** A store from an RVF file image (or, in Node, a path; http(s) URLs are fetched). */
   static open(source: Uint8Array | ArrayBuffer | ArrayBufferView | string | URL, options?: RvfOpenOptions): Promise<RvfDatabase>;
+  /**
+   * A read-only store over HTTP range requests, queryable before the file is read (RVF-BRIEF
+   * §10.5): the root (`Range: bytes=-4096`), Level 1, then Layer A and the sketch in parallel;
+   * approximate queries (ef > 0, no filter) then fetch the partitions they probe; exact and
+   * filtered queries, verify() and load() fetch everything. A server that ignores Range (200),
+   * answers 416 or 412, truncates, or changes the file (ETag) gives RvfError IO_ERROR, never a
+   * wrong answer.
+   */
+  static openProgressive(url: string | URL, options?: RvfProgressiveOptions): Promise<RvfDatabase>;
   readonly dimension: number;
+  /** A progressive store's network counters; null for other stores. */
+  readonly network: RvfNetwork | null;
+  /**
+   * Read everything a lazy open has not read (rvf_load); afterwards approximate queries use the
+   * full HNSW graph. A progressive store fetches every listed segment first (in parallel).
+   */
+  load(): Promise<void>;
   /** The build running this store. */
   readonly variant: 'simd' | 'fallback';
   readonly closed: boolean;

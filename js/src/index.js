@@ -6,12 +6,13 @@
 //
 // Ids are uint64: pass a number (a non-negative safe integer) or a BigInt (0 .. 2^64-1); ids
 // come back as numbers when they are at most Number.MAX_SAFE_INTEGER, else as BigInts.
-import { METRIC, SEGMENT_TYPE, STATUS } from '../gen/rvf_constants.mjs';
+import { METRIC, SEGMENT_FLAG, SEGMENT_TYPE, STATUS } from '../gen/rvf_constants.mjs';
 import { RvfError } from './error.js';
 import { loadRvfWasm, simdSupported } from './loader.js';
+import { HttpRangeSource, attachSource, detachSource } from './progressive.js';
 
 export { RvfError, loadRvfWasm, simdSupported };
-export { STATUS, METRIC, SEGMENT_TYPE, STATUS_NAME, STATUS_MESSAGE } from '../gen/rvf_constants.mjs';
+export { STATUS, METRIC, SEGMENT_TYPE, SEGMENT_FLAG, STATUS_NAME, STATUS_MESSAGE } from '../gen/rvf_constants.mjs';
 
 const U64_MAX = (1n << 64n) - 1n;
 const I64_MIN = -(1n << 63n);
@@ -270,21 +271,77 @@ async function bytesOf(src) {
   throw invalid('open() takes bytes (Uint8Array, ArrayBuffer), a path (Node) or a URL');
 }
 
+// ---- progressive open: the retry loop over a range source (progressive.js) -------------------
+/** Rounds of range requests one call may need before it is declared stuck. */
+const MAX_ROUNDS = 64;
+
+/**
+ * Run fn (a synchronous C call and the reading of its results) until no read missed the cache:
+ * after a round with misses, fetch them (whole segments, coalesced, in parallel) and run fn
+ * again; the C store keeps no state of a failed read. policy 'first' records the first miss only
+ * (open reads sequentially); 'all' every miss. fallback (a query's): from the second round on,
+ * the call is reading the whole store: load it all at once instead of one segment a round.
+ */
+async function runWithSource(src, fn, policy, phase, fallback = null) {
+  for (let round = 0; ; round++) {
+    src.begin(policy);
+    let value, error, ok = false;
+    try {
+      value = fn();
+      ok = true;
+    } catch (e) {
+      error = e;
+    }
+    const misses = src.end();
+    if (!misses.length) {
+      if (!ok) throw error;
+      return value;
+    }
+    if (round >= MAX_ROUNDS) throw new RvfError(STATUS.IO_ERROR, `${src.url}: still missing bytes after ${MAX_ROUNDS} rounds`);
+    if (fallback && round >= 1) {
+      await fallback();
+      continue;
+    }
+    const plan = src.plan(src.expand(misses));
+    if (!plan.length) throw new RvfError(STATUS.IO_ERROR, `${src.url}: a read missed bytes that are cached`);
+    await src.fetchRanges(plan, phase);
+  }
+}
+
+/**
+ * The Layer-A INDEX_SEG a lazy open queries from (as layera_dir in rvf_store.c: the last HOT
+ * INDEX_SEG with no INDEX_SEG or VEC_SEG after it), or null.
+ */
+function layerASegment(segs) {
+  let at = null;
+  for (const g of segs) {
+    if (g.type === SEGMENT_TYPE.INDEX && g.flags & SEGMENT_FLAG.HOT) at = g;
+    else if (g.type === SEGMENT_TYPE.INDEX || g.type === SEGMENT_TYPE.VEC) at = null;
+  }
+  return at;
+}
+
+const segRange = (g) => [g.offset, g.offset + 64 + g.payloadLength];
+
 export class RvfDatabase {
   #w;
   #s; // rvf_store *, 0 once closed
   #view; // the bytes a read-only store reads (rvf_open_view), freed on close
   #viewLen;
   #dim;
+  #remote; // openProgressive: {src, handle, onProgress, layerA}, else null
+  #loading = null; // the promise of load() on a remote store
+  #full = false; // a remote store's rvf_load succeeded
 
-  /** Use RvfDatabase.create() or RvfDatabase.open(). */
-  constructor(key, w, store, view = 0, viewLen = 0) {
-    if (key !== token) throw new TypeError('use RvfDatabase.create() or RvfDatabase.open()');
+  /** Use RvfDatabase.create(), open() or openProgressive(). */
+  constructor(key, w, store, view = 0, viewLen = 0, remote = null) {
+    if (key !== token) throw new TypeError('use RvfDatabase.create(), open() or openProgressive()');
     this.#w = w;
     this.#s = store;
     this.#view = view;
     this.#viewLen = viewLen;
-    this.#dim = this.#info().dimension;
+    this.#remote = remote;
+    this.#dim = remote ? 0 : this.#info().dimension; // a remote store's: openProgressive reads it
   }
 
   /**
@@ -348,6 +405,141 @@ export class RvfDatabase {
     }
   }
 
+  /**
+   * A read-only store over HTTP range requests (RVF-BRIEF §10.5), queryable before the file is
+   * read: phase root (`Range: bytes=-4096`: root, size, ETag), level1 (the manifest's Level 1),
+   * hotset (Layer A and the access sketch, in parallel); then approximate queries (ef > 0, no
+   * filter) read the partitions they probe (phase demand), and load() (or {background: true})
+   * reads everything (phase load). Exact and filtered queries load first. Every request after
+   * the first carries If-Match with the first answer's ETag; a changed file, a server ignoring
+   * Range (200), a 416 or a truncated answer rejects with RvfError IO_ERROR.
+   * options: fetch (default globalThis.fetch), signal (aborts the open and every later fetch),
+   * onProgress({phase, bytesFetched, requests, fileSize, loadState, partitionsLoaded, recall}),
+   * headers (added to every request), background (start load() once queryable), wasm.
+   */
+  static async openProgressive(url, options = {}) {
+    if (typeof url !== 'string' && !(url instanceof URL)) throw invalid('openProgressive() takes a URL');
+    const { onProgress, background = false } = options ?? {};
+    if (onProgress !== undefined && typeof onProgress !== 'function') throw invalid('onProgress must be a function');
+    const w = await wasmOf(options);
+    const hooks = { db: null };
+    const emit = (phase) => {
+      if (!onProgress) return;
+      const db = hooks.db;
+      try {
+        onProgress(db ? db.#progress(phase) : { phase, ...RvfDatabase.#counters(src), loadState: 'none', partitionsLoaded: 0, recall: 'none' });
+      } catch {
+        // a throwing callback must not break the open
+      }
+    };
+    const src = new HttpRangeSource(url, { fetch: options.fetch, signal: options.signal, headers: options.headers, onFetch: emit });
+    await src.boot();
+    const handle = attachSource(w, src);
+    const out = w.allocZeroed(4);
+    let store = 0;
+    try {
+      store = await runWithSource(src, () => {
+        w.check(w.capi.rvf_wasm_open_source(handle, src.size, out));
+        return w.ptr(out);
+      }, 'first', 'level1');
+    } catch (e) {
+      detachSource(w, handle);
+      throw e;
+    } finally {
+      w.free(out);
+    }
+    const remote = { src, handle, emit, layerA: null };
+    const db = new RvfDatabase(token, w, store, 0, 0, remote);
+    let segs;
+    try {
+      db.#dim = (await runWithSource(src, () => db.#info(), 'first', 'level1')).dimension;
+      segs = await db.segments();
+    } catch (e) {
+      db.#close();
+      throw e;
+    }
+    hooks.db = db;
+    src.setSegments(segs);
+    emit('level1');
+    // the hotset: Layer A (what approximate queries start from) and the newest access sketch
+    // (read after a query's first answer), in parallel
+    remote.layerA = layerASegment(segs);
+    const hot = [];
+    if (remote.layerA) hot.push(segRange(remote.layerA));
+    const sketch = segs.filter((g) => g.type === SEGMENT_TYPE.SKETCH).pop();
+    if (sketch) hot.push(segRange(sketch));
+    try {
+      await src.fetchRanges(src.plan(hot), 'hotset');
+    } catch (e) {
+      db.#close();
+      throw e;
+    }
+    emit('ready');
+    if (background) db.load().catch(() => {}); // its failure reaches onProgress ('error') and load()
+    return db;
+  }
+
+  static #counters(src) {
+    return { bytesFetched: src.stats.bytes, requests: src.stats.requests, fileSize: src.size };
+  }
+
+  #progress(phase) {
+    const r = this.#remote;
+    const base = { phase, ...RvfDatabase.#counters(r.src) };
+    let st = null;
+    try {
+      if (this.#s) st = this.#info();
+    } catch {
+      // not readable without a fetch: reported as unknown
+    }
+    if (!st) return { ...base, loadState: this.#s ? 'unknown' : 'closed', partitionsLoaded: 0, recall: 'none' };
+    const recall = st.loadState === 'full' ? 'full' : r.layerA && r.src.cache.missing(...segRange(r.layerA)).length === 0 ? 'layer-a' : 'none';
+    return { ...base, loadState: st.loadState, partitionsLoaded: st.partitionsLoaded, recall };
+  }
+
+  /** A remote store's network counters: {url, fileSize, etag, requests, bytesFetched, phases}. */
+  get network() {
+    const r = this.#remote;
+    if (!r) return null;
+    const phases = {};
+    for (const [k, v] of Object.entries(r.src.stats.phases)) phases[k] = { ...v };
+    return { url: r.src.url, fileSize: r.src.size, etag: r.src.etag, requests: r.src.stats.requests, bytesFetched: r.src.stats.bytes, phases };
+  }
+
+  /** Every listed segment of a remote store, fetched (phase load). */
+  async #fetchAll() {
+    const { src } = this.#remote;
+    await src.fetchRanges(src.plan(src.segments.map((g) => [g.start, g.end])), 'load');
+  }
+
+  /**
+   * Read everything a lazy open has not read (rvf_load): afterwards approximate queries use the
+   * file's full HNSW graph. On a progressive store, every listed segment is fetched first (in
+   * parallel, phase load); repeated calls share one load.
+   */
+  async load() {
+    const w = this.#w;
+    if (!this.#remote) {
+      w.check(w.capi.rvf_load(this.#store()));
+      return;
+    }
+    if (!this.#loading) {
+      const loading = (async () => {
+        this.#store();
+        await this.#fetchAll();
+        await runWithSource(this.#remote.src, () => w.check(w.capi.rvf_load(this.#store())), 'all', 'load');
+        this.#full = true;
+        this.#remote.emit('full');
+      })();
+      this.#loading = loading;
+      loading.catch(() => {
+        if (this.#loading === loading) this.#loading = null; // a later load() tries again
+        if (this.#s) this.#remote.emit('error');
+      });
+    }
+    return this.#loading;
+  }
+
   #store() {
     if (!this.#s) throw invalid('the database is closed');
     return this.#s;
@@ -356,6 +548,9 @@ export class RvfDatabase {
   /** rvf_status_info as a plain object (synchronous). */
   #info() {
     const w = this.#w;
+    const loadStates = new Map();
+    for (const [c, name] of [['ROOT', 'root'], ['MANIFEST', 'manifest'], ['LAYER_A', 'layer-a'], ['FULL', 'full']])
+      if (w.layout.has(`RVF_LOAD_${c}`)) loadStates.set(w.layout.get(`RVF_LOAD_${c}`), name);
     const p = w.allocZeroed(w.off('rvf_status_info'));
     try {
       w.check(w.capi.rvf_status_get(this.#store(), p));
@@ -384,6 +579,10 @@ export class RvfDatabase {
         indexSegments: w.u32(f('index_segments')),
         indexedVectors: n64('indexed_vectors'),
         staleVectors: n64('stale_vectors'),
+        bytesRead: n64('bytes_read'),
+        readRequests: n64('read_requests'),
+        loadState: loadStates.get(w.u8(f('load_state'))) ?? 'full',
+        partitionsLoaded: w.u32(f('partitions_loaded')),
       };
     } finally {
       w.free(p);
@@ -470,7 +669,7 @@ export class RvfDatabase {
    */
   async query(vector, k = 10, options = {}) {
     const w = this.#w;
-    const s = this.#store();
+    this.#store();
     if (!isArrayLike(vector)) throw invalid('the query vector must be a Float32Array or an array');
     intIn(k, 0, U32_MAX, 'k');
     const { ef = 0, metric, filter } = options ?? {};
@@ -493,15 +692,22 @@ export class RvfDatabase {
       w.setU32(pp + w.off('rvf_query_params.filter'), fp);
       w.setU32(pp + w.off('rvf_query_params.filter_len'), fb ? fb.length : 0);
       w.setU32(pp + w.off('rvf_query_params.ef'), ef);
-      const st = w.capi.rvf_query(s, qp, vector.length, pp, hp, np);
-      if (st !== STATUS.K_TOO_LARGE) w.check(st);
-      const n = w.u32(np);
-      const out = new Array(n);
-      for (let i = 0; i < n; i++) {
-        const h = hp + i * hs;
-        out[i] = { id: fromId(w.u64(h + w.off('rvf_hit.id'))), distance: w.f32(h + w.off('rvf_hit.distance')) };
-      }
-      return out;
+      const run = () => {
+        const st = w.capi.rvf_query(this.#store(), qp, vector.length, pp, hp, np);
+        if (st !== STATUS.K_TOO_LARGE) w.check(st);
+        const n = w.u32(np);
+        const out = new Array(n);
+        for (let i = 0; i < n; i++) {
+          const h = hp + i * hs;
+          out[i] = { id: fromId(w.u64(h + w.off('rvf_hit.id'))), distance: w.f32(h + w.off('rvf_hit.distance')) };
+        }
+        return out;
+      };
+      if (!this.#remote) return run();
+      // approximate and unfiltered: Layer A and the partitions it probes; else the whole store
+      const approx = ef > 0 && !fb && !this.#full;
+      if (!approx && !this.#full) await this.load();
+      return await runWithSource(this.#remote.src, run, 'all', 'demand', approx ? () => this.load() : null);
     } finally {
       w.free(qp);
       w.free(pp);
@@ -547,16 +753,20 @@ export class RvfDatabase {
 
   /** Counts, dimension, metric, epoch, sizes and identity (rvf_status_get). */
   async status() {
+    this.#store();
+    if (this.#remote) return runWithSource(this.#remote.src, () => this.#info(), 'first', 'level1');
     return this.#info();
   }
 
   /** The segments the current manifest lists, then the manifest itself (rvf_segments). */
   async segments() {
     const w = this.#w;
-    const s = this.#store();
+    this.#store();
     const pp = w.allocZeroed(8);
     try {
-      w.check(w.capi.rvf_segments(s, pp, pp + 4));
+      const run = () => w.check(w.capi.rvf_segments(this.#store(), pp, pp + 4));
+      if (this.#remote) await runWithSource(this.#remote.src, run, 'first', 'level1');
+      else run();
       const base = w.ptr(pp);
       const n = w.u32(pp + 4);
       const size = w.off('rvf_segment_info');
@@ -586,6 +796,13 @@ export class RvfDatabase {
     const w = this.#w;
     const s = this.#store();
     if (this.#view) return w.read(this.#view, this.#viewLen);
+    if (this.#remote) { // every byte of the file, fetched as needed (phase load)
+      const { src } = this.#remote;
+      await src.fetchRanges(src.plan([[0, src.size]]), 'load');
+      const out = new Uint8Array(src.size);
+      if (!src.cache.copyTo(0, src.size, out, 0)) throw new RvfError(STATUS.IO_ERROR, `${src.url}: incomplete`);
+      return out;
+    }
     const pp = w.allocZeroed(8);
     try {
       w.check(w.capi.rvf_store_bytes(s, pp, pp + 4));
@@ -625,11 +842,16 @@ export class RvfDatabase {
   /** Check every segment's hash and structure; throws the first failure. */
   async verify() {
     const w = this.#w;
-    const s = this.#store();
+    this.#store();
+    if (this.#remote) await this.#fetchAll();
     const bp = w.allocZeroed(8);
     try {
-      const st = w.capi.rvf_verify(s, bp);
-      if (st !== STATUS.OK) throw w.error(st, `segment at offset ${w.u64(bp)}`);
+      const run = () => {
+        const st = w.capi.rvf_verify(this.#store(), bp);
+        if (st !== STATUS.OK) throw w.error(st, `segment at offset ${w.u64(bp)}`);
+      };
+      if (this.#remote) await runWithSource(this.#remote.src, run, 'first', 'load');
+      else run();
     } finally {
       w.free(bp);
     }
@@ -641,6 +863,10 @@ export class RvfDatabase {
     this.#s = 0;
     this.#w.free(this.#view);
     this.#view = 0;
+    if (this.#remote) {
+      detachSource(this.#w, this.#remote.handle);
+      this.#remote.src.abort(); // fetches in flight (a background load) stop
+    }
     this.#w.check(st);
   }
 

@@ -27,7 +27,9 @@ const isNode = typeof process === 'object' && typeof process.versions?.node === 
 
 /** The folder holding rvf-simd.* and rvf-fallback.*, as a URL ending in '/'. */
 async function baseUrl(base) {
-  if (base === undefined) return new URL('../dist/', import.meta.url);
+  // The sources find the builds in ../dist/; the bundle (js/scripts/bundle.mjs defines
+  // RVF_BUNDLED) sits next to them, in whatever folder it was copied to.
+  if (base === undefined) return new URL(typeof RVF_BUNDLED !== 'undefined' ? './' : '../dist/', import.meta.url);
   if (base instanceof URL) return new URL(base.href.endsWith('/') ? base.href : `${base.href}/`);
   if (typeof base !== 'string') throw new RvfError(STATUS.INVALID_ARGUMENT, 'baseUrl must be a string or a URL');
   const dir = base.endsWith('/') ? base : `${base}/`;

@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#include <emscripten.h>
+
 /* clang-format off: it would split these one-line initializers over four lines each */
 // clang-format off
 #define SIZE(T)     {#T, (uint32_t)sizeof(T)}
@@ -72,6 +74,9 @@ static const rvf_wasm_entry layout[] = {
     OFF(rvf_status_info, indexed_vectors),
     OFF(rvf_status_info, stale_vectors),
     OFF(rvf_status_info, load_state),
+    OFF(rvf_status_info, bytes_read),
+    OFF(rvf_status_info, read_requests),
+    OFF(rvf_status_info, partitions_loaded),
     SIZE(rvf_segment_info),
     OFF(rvf_segment_info, segment_id),
     OFF(rvf_segment_info, offset),
@@ -106,6 +111,11 @@ static const rvf_wasm_entry layout[] = {
     CONST(RVF_METRIC_IP),
     CONST(RVF_METRIC_COSINE),
     CONST(RVF_METRIC_HAMMING),
+    CONST(RVF_LOAD_MANIFEST),
+    CONST(RVF_LOAD_LAYER_A),
+    CONST(RVF_LOAD_FULL),
+    CONST(RVF_LOAD_ROOT),
+    CONST(RVF_LOAD_ROOT),
     CONST(RVF_FORMAT_VERSION),
     CONST(RVF_VERSION_MAJOR),
     CONST(RVF_VERSION_MINOR),
@@ -140,4 +150,27 @@ void rvf_wasm_options_default(rvf_options *out, uint32_t dimension)
 void rvf_wasm_index_options_default(rvf_index_options *out)
 {
     *out = rvf_index_options_default();
+}
+
+/* The range source's read lives on the module object (set by js/src/progressive.js); without
+ * it a read is an I/O error, never bytes. JavaScript owns the source's lifetime (no close). */
+// clang-format off
+EM_JS(int, rvf_wasm_js_read, (uint32_t handle, double off, void *dst, uint32_t n), {
+    return Module.rvfSourceRead ? Module.rvfSourceRead(handle, off, dst >>> 0, n >>> 0) : -0xF003;
+});
+// clang-format on
+
+static rvf_status wasm_source_read(void *ctx, uint64_t off, void *dst, size_t n)
+{
+    if (n > UINT32_MAX)
+        return RVF_ERR_INVALID_ARGUMENT;
+    return rvf_wasm_js_read((uint32_t)(uintptr_t)ctx, (double)off, dst, (uint32_t)n);
+}
+
+rvf_status rvf_wasm_open_source(uint32_t handle, double size, rvf_store **out)
+{
+    if (!out || !(size >= 0 && size <= 9007199254740992.0))
+        return RVF_ERR_INVALID_ARGUMENT;
+    rvf_source src = {(void *)(uintptr_t)handle, (uint64_t)size, wasm_source_read, NULL};
+    return rvf_open_source(&src, out);
 }

@@ -6,6 +6,9 @@
 # (-sENVIRONMENT=web,worker: the same module runs in Node, browsers and workers). The exported C
 # functions are js/wasm/exports.txt. Included by the top-level CMakeLists.txt; the Node tests
 # (js/test/*.test.mjs, label wasm) are registered here when tests are built.
+
+# The WASI command module (js/wasi/wasi.cmake) needs clang and wasi-libc, not Emscripten.
+include(${CMAKE_SOURCE_DIR}/js/wasi/wasi.cmake)
 find_program(RVF_EMCC emcc)
 find_program(RVF_NODE node)
 if(NOT RVF_EMCC OR NOT RVF_NODE)
@@ -30,7 +33,7 @@ set(rvf_js_emcc ${CMAKE_COMMAND} -E env ${rvf_js_env} ${RVF_EMCC})
 
 # Exports: one C function per line of exports.txt, '#' starts a comment.
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${RVF_JS_DIR}/wasm/exports.txt)
-file(STRINGS ${RVF_JS_DIR}/wasm/exports.txt rvf_js_export_lines)
+file(STRINGS ${RVF_JS_DIR}/wasm/exports.txt rvf_js_export_lines ENCODING UTF-8)
 set(rvf_js_exports "")
 foreach(line ${rvf_js_export_lines})
   string(STRIP "${line}" line)
@@ -56,6 +59,9 @@ list(APPEND rvf_js_kernel ${RVF_KERNEL_WASM128})
 list(REMOVE_DUPLICATES rvf_js_kernel)
 file(GLOB rvf_js_runtime CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/runtime/src/*.c)
 list(APPEND rvf_js_runtime ${RVF_JS_DIR}/wasm/rvf_wasm.c)
+# The drop-in exports of @ruvector/rvf-wasm (js/src/compat.js): the tile microkernel's 14 and
+# the store/inspection ones of rvf_compat.c.
+list(APPEND rvf_js_runtime ${CMAKE_SOURCE_DIR}/kernel/tile/rvf_tile.c ${RVF_JS_DIR}/wasm/rvf_compat.c)
 file(GLOB rvf_js_headers CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/kernel/include/* ${CMAKE_SOURCE_DIR}/kernel/src/*.h
      ${CMAKE_SOURCE_DIR}/runtime/include/*.h ${CMAKE_SOURCE_DIR}/runtime/src/*.h ${RVF_JS_DIR}/wasm/*.h)
 
@@ -84,7 +90,7 @@ foreach(variant simd fallback)
   foreach(src ${rvf_js_kernel} ${rvf_js_runtime})
     get_filename_component(name ${src} NAME_WE)
     set(obj ${dir}/${name}.o)
-    if(src MATCHES "/kernel/src/")
+    if(src MATCHES "/kernel/(src|tile)/")
       set(flags ${rvf_js_kernel_flags})
     else()
       set(flags ${rvf_js_runtime_flags})
@@ -114,6 +120,21 @@ add_custom_target(js-size
   DEPENDS rvf_js_wasm
   VERBATIM)
 
+# The esbuild bundle (js/scripts/bundle.mjs): rvf.mjs + rvf.d.mts next to the builds, which it
+# loads from its own folder. Needs the root's npm dev dependencies (npm ci, make deps).
+if(EXISTS ${CMAKE_SOURCE_DIR}/node_modules/esbuild/package.json)
+  file(GLOB rvf_js_bundle_inputs CONFIGURE_DEPENDS ${RVF_JS_DIR}/src/*.js ${RVF_JS_DIR}/gen/*.mjs)
+  add_custom_command(
+    OUTPUT ${RVF_JS_DIST}/rvf.mjs ${RVF_JS_DIST}/rvf.d.mts
+    COMMAND ${RVF_NODE} ${RVF_JS_DIR}/scripts/bundle.mjs ${RVF_JS_DIST}
+    DEPENDS ${rvf_js_bundle_inputs} ${RVF_JS_DIR}/scripts/bundle.mjs
+    COMMENT "esbuild js/dist/rvf.mjs"
+    VERBATIM)
+  add_custom_target(rvf_js_bundle ALL DEPENDS ${RVF_JS_DIST}/rvf.mjs ${rvf_js_outputs})
+else()
+  message(STATUS "esbuild not installed (npm ci): the js bundle (rvf.mjs) is skipped")
+endif()
+
 if(NOT RVF_BUILD_TESTS OR NOT TARGET rvf_cli)
   return()
 endif()
@@ -125,5 +146,5 @@ foreach(t ${rvf_js_tests})
   string(REGEX REPLACE "\\.test\\.mjs$" "" name ${name})
   add_test(NAME js_${name} COMMAND ${RVF_NODE} --test ${t})
   set_tests_properties(js_${name} PROPERTIES LABELS wasm
-    ENVIRONMENT "RVF_WASM_DIR=${RVF_JS_DIST};RVF_CLI=$<TARGET_FILE:rvf_cli>;RVF_TMP=${CMAKE_BINARY_DIR}/tests/tmp-js_${name}")
+    ENVIRONMENT "RVF_WASM_DIR=${RVF_JS_DIST};RVF_CLI=$<TARGET_FILE:rvf_cli>;RVF_TMP=${CMAKE_BINARY_DIR}/tests/tmp-js_${name};RVF_SHARED=${CMAKE_SOURCE_DIR}/../shared")
 endforeach()
