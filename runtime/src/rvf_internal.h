@@ -253,6 +253,7 @@ typedef struct rvf_ref_info {
     uint8_t metric; /* manifest byte 19 (0.2.x); 0 (L2) in 0.1.x files */
     uint64_t total_vectors;
     uint64_t manifest_offset;
+    uint64_t skipped_bad; /* a newer manifest whose content hash failed, else UINT64_MAX */
     uint32_t seg_count;
     bool has_identity;
     uint8_t file_id[16], parent_id[16], parent_hash[32];

@@ -70,11 +70,34 @@ static rvf_status ref_candidate(rvf_io *io, uint64_t size, uint64_t pos, const u
     return RVF_OK;
 }
 
+/* The reference writes its rotated CRC-32 over every manifest payload but never checks it
+ * (wire-as-implemented.md §1); we do, when it is set: a manifest that fails it is damage, and the
+ * scan goes on to the previous one (reported like a native fallback). */
+static rvf_status ref_manifest_hash_ok(rvf_io *io, uint64_t pos, const uint8_t *hdr, uint64_t len,
+                                       bool *ok)
+{
+    static const uint8_t zero[16];
+    *ok = true;
+    if (memcmp(hdr + 0x28, zero, 16) == 0)
+        return RVF_OK;
+    const uint8_t *p;
+    uint8_t *owned;
+    rvf_status st = ref_fetch(io, pos + REF_HDR, (size_t)len, &p, &owned);
+    if (st != RVF_OK)
+        return st;
+    uint8_t h[16];
+    rvf_ref_content_hash(p, (size_t)len, h);
+    *ok = memcmp(h, hdr + 0x28, 16) == 0;
+    rvf_free(owned);
+    return RVF_OK;
+}
+
 /* Newest manifest: every header position from size-64 down to 0, newest first. The reference
  * stops after the last 64 KiB (its files' manifests always sit there); going on costs nothing
  * for its files and lets us open stores whose tail outgrew the window. */
-static rvf_status ref_find_manifest(rvf_io *io, uint64_t *moff, uint64_t *mlen)
+static rvf_status ref_find_manifest(rvf_io *io, uint64_t *moff, uint64_t *mlen, uint64_t *bad)
 {
+    *bad = UINT64_MAX;
     uint64_t size = io->size(io);
     if (size < REF_HDR)
         return RVF_ERR_MANIFEST_NOT_FOUND;
@@ -106,6 +129,15 @@ static rvf_status ref_find_manifest(rvf_io *io, uint64_t *moff, uint64_t *mlen)
                 found = true;
                 break;
             }
+            if (ok) { /* a well-formed candidate: its hash decides */
+                if ((cst = ref_manifest_hash_ok(io, lo + i, w + i, *mlen, &ok)) != RVF_OK) {
+                    st = cst;
+                    found = true;
+                    break;
+                }
+                if (!ok && *bad == UINT64_MAX)
+                    *bad = lo + i;
+            }
             if (ok) {
                 *moff = lo + i;
                 st = RVF_OK;
@@ -136,8 +168,8 @@ bool rvf_ref_detect(rvf_io *io)
         if (ours)
             return false;
     }
-    uint64_t off, len;
-    return ref_find_manifest(io, &off, &len) == RVF_OK;
+    uint64_t off, len, bad;
+    return ref_find_manifest(io, &off, &len, &bad) == RVF_OK;
 }
 
 /* One VEC entry: header at off (magic, size, hash per read_segment_payload), then the row-major
@@ -199,8 +231,8 @@ done:
 
 rvf_status rvf_ref_load(rvf_io *io, rvf_ref_info *info, const rvf_ref_sink *sink)
 {
-    uint64_t moff, mlen;
-    rvf_status st = ref_find_manifest(io, &moff, &mlen);
+    uint64_t moff, mlen, bad;
+    rvf_status st = ref_find_manifest(io, &moff, &mlen, &bad);
     if (st != RVF_OK)
         return st;
     const uint8_t *p;
@@ -217,6 +249,7 @@ rvf_status rvf_ref_load(rvf_io *io, rvf_ref_info *info, const rvf_ref_sink *sink
     in.profile_id = p[18];
     in.metric = p[19];
     in.manifest_offset = moff;
+    in.skipped_bad = bad;
     /* Tail per §4.2: del_count only if 4 bytes remain, ids until the payload ends, FIDI only if
      * marker + 68 bytes remain; anything else is ignored. */
     size_t pos = RVF_REF_MANIFEST_HEADER + (size_t)in.seg_count * RVF_REF_DIR_ENTRY;

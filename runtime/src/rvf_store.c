@@ -726,6 +726,12 @@ static rvf_status load_reference(rvf_store *s)
     s->man.lineage_depth = info.lineage_depth;
     s->end = s->io->size(s->io);
     s->loaded = true;
+    s->recovered_from = info.skipped_bad;
+    if (info.skipped_bad != UINT64_MAX)
+        fail(RVF_OK,
+             "reference-dialect file: the manifest at offset %llu fails its content hash; "
+             "opened the previous one (epoch %u)",
+             (unsigned long long)info.skipped_bad, info.epoch);
     return RVF_OK;
 }
 

@@ -1270,6 +1270,29 @@ static void test_export_layout(void)
         CHECK(!memcmp(c.f + c.vecs[i].off, rows + i * DIM, DIM * sizeof(float)));
     }
     coll_free(&c);
+    CHECK_EQ_U64(info.skipped_bad, UINT64_MAX);
+
+    /* a flipped bit in the newest manifest's payload fails its hash (which the reference writes
+     * but never checks): the reader takes the create-time manifest and says so */
+    uint64_t newest = 162 + 64 + vlen;
+    out.data[newest + 64 + 30] ^= 0x04;
+    memset(&c, 0, sizeof c);
+    CHECK_EQ_INT(load_bytes(out.data, out.len, false, &info, &c), RVF_OK);
+    CHECK_EQ_INT(info.epoch, 0);
+    CHECK_EQ_U64(info.manifest_offset, 0);
+    CHECK_EQ_U64(info.skipped_bad, newest);
+    CHECK_EQ_U64(c.nvecs, 0);
+    coll_free(&c);
+    rvf_store *st = NULL;
+    CHECK_EQ_INT(rvf_open_view(out.data, out.len, &st), RVF_OK);
+    if (st) {
+        rvf_status_info si;
+        CHECK_EQ_INT(rvf_status_get(st, &si), RVF_OK);
+        CHECK_EQ_U64(si.recovered_from, newest);
+        CHECK_EQ_U64(si.live_vectors, 0);
+        CHECK(strstr(rvf_last_error_detail(), "fails its content hash") != NULL);
+        rvf_close(st);
+    }
     free(out.data);
 
     /* empty: exactly the 162-byte file create() leaves; a zero file id omits FIDI */
