@@ -6,6 +6,15 @@
  *                   [--threads T] [--json OUT]     (T: index build threads, default 1)
  *                   [--base F.f32 --query Q.f32]   (real rows instead of the generator:
  *                                                   raw little-endian f32, --dim per row)
+ *                   [--skew]                       (the hot tier, below)
+ *
+ * --skew (generated data only, rebuilds): ids follow the clusters (cluster c holds a contiguous
+ * id range, as when a store is filled source by source), so the §7.2 sketch blocks (id / 1024)
+ * have a temperature. After the index build the file is copied (FILE.nohist: no access history),
+ * 300 ef-64 queries near the clusters inside two blocks in the middle of the id space warm the
+ * sketch, and both files are compacted: FILE gets a HOT_SEG, the copy does not. The held-out
+ * queries are near those hot clusters; the cold phase below runs on FILE, then the first query
+ * and the Layer-A state are measured on the copy the same way for comparison.
  *
  * 1. Build (skipped with --reuse when FILE exists): N clustered vectors (C Gaussian-like
  *    clusters, seeded), ingested in batches of 10,000, rvf_build_index (M 16, ef_construction
@@ -120,20 +129,112 @@ static const char *drop_cache(const char *path)
 
 static float *queries_given; /* --query rows, else NULL */
 
+/* --skew: the cluster of vector i (contiguous id ranges), and the clusters lying wholly inside
+ * the two sketch blocks from id n/2 on (at least one: the cluster of the first such id). */
+static uint32_t skew_cluster(uint32_t i, uint32_t n, uint32_t clusters)
+{
+    return (uint32_t)((uint64_t)i * clusters / n);
+}
+
+static uint32_t skew_hot(uint32_t n, uint32_t clusters, uint32_t *hot, uint32_t cap)
+{
+    uint32_t lo = n / 2 / 1024 * 1024, hi = lo + 2048 < n ? lo + 2048 : n, nh = 0;
+    for (uint32_t c = skew_cluster(lo, n, clusters); c < clusters && nh < cap; c++) {
+        uint32_t first = (uint32_t)(((uint64_t)c * n + clusters - 1) / clusters);
+        uint32_t end = (uint32_t)(((uint64_t)(c + 1) * n + clusters - 1) / clusters);
+        if (first >= hi)
+            break;
+        if (first >= lo && end <= hi)
+            hot[nh++] = c;
+    }
+    if (!nh)
+        hot[nh++] = skew_cluster(lo, n, clusters);
+    return nh;
+}
+
+typedef struct cold_figures {
+    double first_ms, first_recall, a_recall;
+    uint64_t first_bytes, a_bytes;
+    uint32_t a_parts, a_no_read; /* a_no_read: queries that read nothing */
+} cold_figures;
+
+/* The first query and the Layer-A state of a progressive open of path (the --skew comparison). */
+static int cold_layer_a(const char *path, uint32_t dim, const float *queries, uint32_t nq,
+                        const rvf_hit *truth, cold_figures *f)
+{
+    counting c = {open(path, O_RDONLY), 0, 0};
+    struct stat sb;
+    if (c.fd < 0 || fstat(c.fd, &sb) != 0)
+        return 1;
+    rvf_source src = {&c, (uint64_t)sb.st_size, counting_read, NULL};
+    rvf_store *s = NULL;
+    rvf_status st = rvf_open_source(&src, &s);
+    if (st != RVF_OK)
+        return die("open_source (copy)", st);
+    rvf_hit hits[10];
+    uint32_t got = 0;
+    rvf_query_params pa = {10, -1, NULL, 0, 64};
+    double t0 = now_ms();
+    st = rvf_query(s, queries, dim, &pa, hits, &got);
+    f->first_ms = now_ms() - t0;
+    if (st != RVF_OK && st != RVF_ERR_K_TOO_LARGE)
+        return die("first query (copy)", st);
+    f->first_recall = recall_of(hits, got, truth, 10);
+    f->first_bytes = c.bytes;
+    double sum = 0;
+    for (uint32_t q = 0; q < nq; q++) {
+        got = 0;
+        uint64_t before = c.bytes;
+        st = rvf_query(s, queries + (size_t)q * dim, dim, &pa, hits, &got);
+        if (st != RVF_OK && st != RVF_ERR_K_TOO_LARGE)
+            return die("Layer-A query (copy)", st);
+        f->a_no_read += c.bytes == before;
+        sum += recall_of(hits, got, truth + (size_t)q * 10, 10);
+    }
+    rvf_status_info si;
+    rvf_status_get(s, &si);
+    f->a_recall = sum / nq;
+    f->a_bytes = c.bytes;
+    f->a_parts = si.partitions_loaded;
+    rvf_close(s);
+    close(c.fd);
+    return 0;
+}
+
+static int copy_file(const char *from, const char *to)
+{
+    FILE *a = fopen(from, "rb"), *b = fopen(to, "wb");
+    static char buf[1 << 20];
+    size_t n;
+    int bad = !a || !b;
+    while (!bad && (n = fread(buf, 1, sizeof buf, a)) > 0)
+        bad = fwrite(buf, 1, n, b) != n;
+    if (a)
+        fclose(a);
+    if (b)
+        bad |= fclose(b) != 0;
+    return bad;
+}
+
 int main(int argc, char **argv)
 {
     uint32_t n = 1000000, dim = 96, clusters = 1000, nq = 100, threads = 1;
     const char *path = "out/bench-data/coldstart.rvf", *json = NULL, *base = NULL, *qfile = NULL;
-    int reuse = 0;
+    int reuse = 0, skew = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--reuse")) {
             reuse = 1;
             continue;
         }
+        if (!strcmp(a, "--skew")) {
+            skew = 1;
+            continue;
+        }
         if (!v) {
             fprintf(stderr, "usage: bench_coldstart [--n N] [--dim D] [--clusters C] "
-                            "[--queries Q] [--path FILE] [--reuse] [--threads T] [--json OUT]\n");
+                            "[--queries Q] [--path FILE] [--reuse] [--threads T] [--json OUT] "
+                            "[--skew]\n");
             return 2;
         }
         i++;
@@ -192,6 +293,13 @@ int main(int argc, char **argv)
         return 1;
     for (size_t i = 0; i < (size_t)clusters * dim; i++)
         centres[i] = unit() * 2.0f;
+    if (skew && (base_rows || reuse)) {
+        fprintf(stderr, "bench_coldstart: --skew needs generated data and no --reuse\n");
+        return 2;
+    }
+    uint32_t hot[64], nhot = skew ? skew_hot(n, clusters, hot, 64) : 0;
+    char nohist[1100];
+    snprintf(nohist, sizeof nohist, "%s.nohist", path);
     double build_ms = 0;
     struct stat sb;
     if (!reuse || stat(path, &sb) != 0) {
@@ -212,7 +320,9 @@ int main(int argc, char **argv)
         for (uint32_t a = 0; a < n && st == RVF_OK; a += B) {
             uint32_t cnt = n - a < B ? n - a : B;
             for (uint32_t i = 0; i < cnt; i++) {
-                const float *c = centres + (size_t)((a + i) * 2654435761u % clusters) * dim;
+                uint32_t cl =
+                    skew ? skew_cluster(a + i, n, clusters) : (a + i) * 2654435761u % clusters;
+                const float *c = centres + (size_t)cl * dim;
                 for (uint32_t d = 0; d < dim; d++)
                     v[(size_t)i * dim + d] =
                         base_rows ? base_rows[(size_t)(a + i) * dim + d] : c[d] + noise();
@@ -233,6 +343,36 @@ int main(int argc, char **argv)
             return die("build_index", st);
         double t2 = now_ms();
         fprintf(stderr, "  index: %.1f s\n", (t2 - t1) / 1e3);
+        if (skew) { /* the copy without history, then the skewed use that warms the sketch */
+            rvf_close(s);
+            s = NULL;
+            if (copy_file(path, nohist) || (st = rvf_open(nohist, &s)) != RVF_OK ||
+                (st = rvf_compact(s)) != RVF_OK)
+                return die("copy and compact the copy", st);
+            rvf_close(s);
+            if ((st = rvf_open(path, &s)) != RVF_OK)
+                return die("reopen", st);
+            rng = 0x5EED5EED5EEDull;
+            float *q = malloc((size_t)dim * sizeof *q);
+            for (uint32_t w = 0; w < 300 && st == RVF_OK; w++) {
+                const float *c = centres + (size_t)hot[w % nhot] * dim;
+                for (uint32_t d = 0; d < dim; d++)
+                    q[d] = c[d] + noise();
+                rvf_hit h[10];
+                uint32_t got = 0;
+                rvf_query_params pw = {10, -1, NULL, 0, 64};
+                st = rvf_query(s, q, dim, &pw, h, &got);
+            }
+            free(q);
+            if (st != RVF_OK)
+                return die("warm-up query", st);
+            uint8_t est = 0, tier = 0;
+            rvf_temperature(s, n / 2 / 1024 * 1024, &est, &tier);
+            fprintf(stderr,
+                    "  skew: 300 queries near %u clusters; block %u estimate %u (tier %u)\n", nhot,
+                    n / 2 / 1024, est, tier);
+            t2 = now_ms();
+        }
         if ((st = rvf_compact(s)) != RVF_OK)
             return die("compact", st);
         fprintf(stderr, "  compact (partition layout + Layer A): %.1f s\n", (now_ms() - t2) / 1e3);
@@ -244,7 +384,7 @@ int main(int argc, char **argv)
     if (queries_given)
         memcpy(queries, queries_given, (size_t)nq * dim * sizeof *queries);
     for (uint32_t q = 0; q < nq && !queries_given; q++) {
-        const float *c = centres + (size_t)(q * 7919u % clusters) * dim;
+        const float *c = centres + (size_t)(skew ? hot[q % nhot] : q * 7919u % clusters) * dim;
         for (uint32_t d = 0; d < dim; d++)
             queries[(size_t)q * dim + d] = c[d] + noise();
     }
@@ -291,12 +431,15 @@ int main(int argc, char **argv)
     uint64_t first_bytes = c.bytes, first_reqs = c.calls;
     rvf_status_info si;
     rvf_status_get(s, &si);
-    uint32_t first_parts = si.partitions_loaded;
+    uint32_t first_parts = si.partitions_loaded, hot_vectors = si.hot_vectors;
     double a_sum = 0;
+    uint32_t a_no_read = 0;
     t0 = now_ms();
     for (uint32_t q = 0; q < nq; q++) {
         got = 0;
+        uint64_t before = c.bytes;
         st = rvf_query(s, queries + (size_t)q * dim, dim, &pa, hits, &got);
+        a_no_read += c.bytes == before;
         if (st != RVF_OK && st != RVF_ERR_K_TOO_LARGE)
             return die("Layer-A query", st);
         a_sum += recall_of(hits, got, truth + (size_t)q * 10, 10);
@@ -342,6 +485,19 @@ int main(int argc, char **argv)
     printf("  Layer A state %u queries: mean recall@10 %.3f, %.2f ms/query, %" PRIu64
            " bytes read (%u partitions)\n",
            nq, a_sum / nq, a_ms / nq, a_bytes, a_parts);
+    if (skew) {
+        cold_figures cf = {0};
+        if (cold_layer_a(nohist, dim, queries, nq, truth, &cf))
+            return 1;
+        printf("  hot tier: HOT_SEG of %u vectors; queries near %u hot clusters; %u of %u "
+               "Layer-A queries read nothing\n",
+               hot_vectors, nhot, a_no_read, nq);
+        printf("  no history    first query %7.2f ms  %9" PRIu64 " bytes  recall@10 %.2f; "
+               "Layer A state: mean recall@10 %.3f, %" PRIu64
+               " bytes read (%u partitions), %u queries read nothing\n",
+               cf.first_ms, cf.first_bytes, cf.first_recall, cf.a_recall, cf.a_bytes, cf.a_parts,
+               cf.a_no_read);
+    }
     printf("  full load     %7.1f ms  %9" PRIu64 " bytes\n", load_ms, full_bytes);
     printf("  full graph    ef 64: mean recall@10 %.3f, %.0f QPS, p50 %.3f ms, p99 %.3f ms\n",
            f_sum / nq, nq / (f_ms / 1e3), lat[nq / 2], lat[nq * 99 / 100]);

@@ -77,6 +77,7 @@ static const rvf_wasm_entry layout[] = {
     OFF(rvf_status_info, bytes_read),
     OFF(rvf_status_info, read_requests),
     OFF(rvf_status_info, partitions_loaded),
+    OFF(rvf_status_info, hot_vectors),
     SIZE(rvf_segment_info),
     OFF(rvf_segment_info, segment_id),
     OFF(rvf_segment_info, offset),

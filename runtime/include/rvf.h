@@ -258,7 +258,12 @@ rvf_status rvf_build_index(rvf_store *s, const rvf_index_options *opt);
  * (RVF-BRIEF §6.1: A, then B + C). Before it, on a store opened with rvf_open_source, approximate
  * queries (ef > 0, no filter) on a file whose Layer A was written by a compaction read only
  * Layer A and the partitions nearest the query (up to 3 MiB per query); a query those cannot
- * fill with k hits is answered by the whole store. Path opens load everything on first use. */
+ * fill with k hits is answered by the whole store. Path opens load everything on first use.
+ * When the compaction also wrote a hot cache (HOT_SEG: the blocks the access sketch ranked
+ * hottest, as f16 with their graph neighbours; rvf_status_info.hot_vectors), it is read with
+ * Layer A and answers for the partitions it holds whole ("A + hot", FORMAT.md): such queries
+ * read fewer partitions, and a hit whose row was not read carries its f16 vector's distance
+ * (f16 precision, not exact). After rvf_load every answer is exact again. */
 rvf_status rvf_load(rvf_store *s);
 
 /* §7.2 temperature: every id a query returns counts one access for its block (ids / 1024) in a
@@ -312,6 +317,10 @@ typedef struct rvf_status_info {
     uint64_t read_requests;     /* reads issued to the source since open (range requests) */
     uint8_t load_state;         /* RVF_LOAD_*: what a read-only open has read so far */
     uint32_t partitions_loaded; /* Layer-A partitions read by approximate queries */
+    uint32_t hot_vectors;       /* entries of the hot cache (HOT_SEG) the current manifest names
+                                   (root hot_cache count; 0 = none): a compaction of an indexed
+                                   store with an access history writes one; approximate queries of
+                                   a progressive open use it before the partitions are read */
 } rvf_status_info;
 rvf_status rvf_status_get(rvf_store *s, rvf_status_info *out);
 

@@ -31,6 +31,7 @@ void rvf_hotseg_free(rvf_hotseg *hs)
     rvf_free(hs->nb_off);
     rvf_free(hs->nb);
     rvf_free(hs->order);
+    rvf_free(hs->vids);
     memset(hs, 0, sizeof *hs);
 }
 
@@ -147,12 +148,16 @@ rvf_status rvf_hotseg_encode(rvf_buf *out, const rvf_hotseg *hs)
                 return RVF_ERR_INVALID_ARGUMENT;
         total += rvf_hotseg_entry_size(hs->dim, hs->dtype, b - a);
     }
+    const uint64_t table = hs->vids ? total : 0; /* entries end 64-aligned */
+    total += hs->vids ? 8 * (uint64_t)hs->count : 0;
     if (total > UINT32_MAX)
         return RVF_ERR_SEGMENT_TOO_LARGE;
     uint32_t *order = rvf_malloc(((size_t)hs->count + 1) * sizeof *order);
     if (!order)
         return RVF_ERR_OUT_OF_MEMORY;
     rvf_status st = sort_order(hs->ids, hs->count, order);
+    if (st == RVF_OK && hs->vids)
+        st = sort_order(hs->vids, hs->count, order);
     rvf_free(order);
     if (st != RVF_OK)
         return st == RVF_ERR_INVALID_MANIFEST ? RVF_ERR_INVALID_ARGUMENT : st;
@@ -167,6 +172,9 @@ rvf_status rvf_hotseg_encode(rvf_buf *out, const rvf_hotseg *hs)
     rvfk_st_u16(p + RVF_HOTSEG_OFF_DIM, hs->dim);
     p[RVF_HOTSEG_OFF_DTYPE] = hs->dtype;
     rvfk_st_u16(p + RVF_HOTSEG_OFF_NEIGHBOR_M, hs->neighbor_m);
+    rvfk_st_u32(p + RVF_HOTSEG_OFF_ID_TABLE, (uint32_t)table);
+    for (uint32_t i = 0; table && i < hs->count; i++)
+        rvfk_st_u64(p + table + 8 * (size_t)i, hs->vids[i]);
     size_t off = RVF_HOTSEG_HEADER;
     for (uint32_t i = 0; i < hs->count; i++) {
         uint32_t a = hs->nb_off[i], nc = hs->nb_off[i + 1] - a;
@@ -183,7 +191,7 @@ rvf_status rvf_hotseg_encode(rvf_buf *out, const rvf_hotseg *hs)
 
 /* Walk the entries once: validate, and count the neighbours. */
 static rvf_status walk(const uint8_t *p, size_t len, uint32_t count, size_t vbytes,
-                       uint16_t neighbor_m, uint64_t slot_limit, uint64_t *total_nb)
+                       uint16_t neighbor_m, uint64_t slot_limit, uint64_t *total_nb, size_t *end)
 {
     size_t off = RVF_HOTSEG_HEADER;
     uint64_t nbs = 0;
@@ -209,6 +217,7 @@ static rvf_status walk(const uint8_t *p, size_t len, uint32_t count, size_t vbyt
         off += align64(content);
     }
     *total_nb = nbs;
+    *end = off;
     return RVF_OK;
 }
 
@@ -230,9 +239,15 @@ rvf_status rvf_hotseg_decode(const uint8_t *p, size_t len, uint16_t expect_dim, 
         return RVF_ERR_DIMENSION_MISMATCH;
     const size_t vbytes = (size_t)dim * elem_size(dtype);
     uint64_t total_nb = 0;
-    rvf_status st = walk(p, len, count, vbytes, neighbor_m, slot_limit, &total_nb);
+    size_t end = 0;
+    rvf_status st = walk(p, len, count, vbytes, neighbor_m, slot_limit, &total_nb, &end);
     if (st != RVF_OK)
         return st;
+    const uint32_t table = rvfk_ld_u32(p + RVF_HOTSEG_OFF_ID_TABLE);
+    if (table && (table % 64 || table < end))
+        return RVF_ERR_INVALID_MANIFEST;
+    if (table && (table > len || (len - table) / 8 < count))
+        return RVF_ERR_TRUNCATED_SEGMENT;
     /* Every array is bounded by len now: each entry holds its vector and neighbours in full. */
     rvf_hotseg hs = {.count = count, .dim = dim, .dtype = dtype, .neighbor_m = neighbor_m};
     hs.ids = rvf_malloc(((size_t)count + 1) * sizeof *hs.ids);
@@ -240,7 +255,8 @@ rvf_status rvf_hotseg_decode(const uint8_t *p, size_t len, uint16_t expect_dim, 
     hs.nb_off = rvf_malloc(((size_t)count + 1) * sizeof *hs.nb_off);
     hs.nb = rvf_malloc(((size_t)total_nb + 1) * sizeof *hs.nb);
     hs.order = rvf_malloc(((size_t)count + 1) * sizeof *hs.order);
-    if (!hs.ids || !hs.vectors || !hs.nb_off || !hs.nb || !hs.order) {
+    hs.vids = table ? rvf_malloc(((size_t)count + 1) * sizeof *hs.vids) : NULL;
+    if (!hs.ids || !hs.vectors || !hs.nb_off || !hs.nb || !hs.order || (table && !hs.vids)) {
         rvf_hotseg_free(&hs);
         return RVF_ERR_OUT_OF_MEMORY;
     }
@@ -256,6 +272,13 @@ rvf_status rvf_hotseg_decode(const uint8_t *p, size_t len, uint16_t expect_dim, 
             hs.nb[k++] = rvfk_ld_u64(e + ENTRY_FIXED + vbytes + 8 * (size_t)j);
         hs.nb_off[i + 1] = k;
         off += align64(ENTRY_FIXED + vbytes + 8 * (size_t)nc);
+    }
+    for (uint32_t i = 0; table && i < count; i++)
+        hs.vids[i] = rvfk_ld_u64(p + table + 8 * (size_t)i);
+    /* the vector ids must be distinct too (order is overwritten right after) */
+    if (table && (st = sort_order(hs.vids, count, hs.order)) != RVF_OK) {
+        rvf_hotseg_free(&hs);
+        return st;
     }
     if ((st = sort_order(hs.ids, count, hs.order)) != RVF_OK) {
         rvf_hotseg_free(&hs);
@@ -546,6 +569,63 @@ rvf_status rvf_hotseg_build(const rvf_hnsw *h, const rvf_hnsw_source *rows, uint
     return RVF_OK;
 }
 
+/* ---- hot-set selection --------------------------------------------------------------------- */
+
+typedef struct block_run {
+    uint64_t block;
+    uint32_t start, len; /* in the id-sorted pairs */
+    uint8_t est;
+} block_run;
+
+static int run_by_heat(const void *pa, const void *pb)
+{
+    const block_run *a = pa, *b = pb;
+    if (a->est != b->est)
+        return a->est > b->est ? -1 : 1;
+    return (a->block > b->block) - (a->block < b->block);
+}
+
+rvf_status rvf_hotseg_select(const rvf_sketch *sk, uint32_t block_size, const uint64_t *slot_ids,
+                             uint32_t n, uint32_t max_vectors, uint32_t *out, uint32_t *n_out)
+{
+    if (!sk || !n_out || (!out && max_vectors) || (!slot_ids && n) || !block_size)
+        return RVF_ERR_INVALID_ARGUMENT;
+    *n_out = 0;
+    if (!sk->total_accesses || !n || !max_vectors)
+        return RVF_OK;
+    id_ix *t = rvf_malloc((size_t)n * sizeof *t);
+    block_run *runs = rvf_malloc((size_t)n * sizeof *runs);
+    if (!t || !runs) {
+        rvf_free(t);
+        rvf_free(runs);
+        return RVF_ERR_OUT_OF_MEMORY;
+    }
+    for (uint32_t s = 0; s < n; s++)
+        t[s] = (id_ix){slot_ids[s], s};
+    qsort(t, n, sizeof *t, cmp_id_ix);
+    uint32_t nr = 0;
+    for (uint32_t i = 0; i < n;) {
+        uint64_t b = t[i].id / block_size;
+        uint32_t j = i + 1;
+        while (j < n && t[j].id / block_size == b)
+            j++;
+        uint8_t est = rvf_sketch_estimate(sk, b);
+        if (est)
+            runs[nr++] = (block_run){b, i, j - i, est};
+        i = j;
+    }
+    qsort(runs, nr, sizeof *runs, run_by_heat);
+    uint32_t got = 0;
+    for (uint32_t r = 0; r < nr && got < max_vectors; r++)
+        for (uint32_t i = 0; i < runs[r].len && got < max_vectors; i++)
+            out[got++] = t[runs[r].start + i].ix;
+    qsort(out, got, sizeof *out, cmp_u32);
+    rvf_free(t);
+    rvf_free(runs);
+    *n_out = got;
+    return RVF_OK;
+}
+
 /* ---- top-k ----------------------------------------------------------------------------------- */
 
 static bool hit_worse(const rvf_slot_hit *a, const rvf_slot_hit *b)
@@ -721,4 +801,19 @@ rvf_status rvf_hotseg_search(const rvf_hotseg *hs, rvf_metric metric, const floa
     rvf_free(cand);
     rvf_free(tmp);
     return RVF_OK;
+}
+
+bool rvf_hotseg_closed(const rvf_hotseg *hs, const rvf_slot_hit *hits, uint32_t n)
+{
+    if (!hs || !hits || !n)
+        return false;
+    for (uint32_t i = 0; i < n; i++) {
+        int64_t e = rvf_hotseg_find(hs, hits[i].slot);
+        if (e < 0 || hs->nb_off[e + 1] == hs->nb_off[e])
+            return false;
+        for (uint32_t j = hs->nb_off[e]; j < hs->nb_off[e + 1]; j++)
+            if (rvf_hotseg_find(hs, hs->nb[j]) < 0)
+                return false;
+    }
+    return true;
 }

@@ -23,6 +23,13 @@
  * Ids must be below 2^32 - 1 (slot UINT32_MAX is reserved by the graph). Entries may come in
  * any order (ours are written ascending by id); an id may appear once.
  *
+ * Vector-id table (brief-defined extension, in the reserved header bytes): u32 id_table_offset at
+ * 0x10, 0 = none. Otherwise the payload holds, from that offset, vector_count u64 vector ids, the
+ * i-th for the i-th entry (the entries hold slots; a reader that has not read the slot's VEC_SEG
+ * learns its vector id here). The offset is 64-aligned and not before the 64-aligned end of the
+ * last entry (the table follows the entries). A reader that does not know the field skips the
+ * table as "bytes after the last entry". Compactions write it (FORMAT.md "HOT_SEG (0x08)").
+ *
  * Decoder checks, in this order (the first failing one is returned; *out stays zeroed):
  *   INVALID_ARGUMENT     out NULL, or p NULL with len > 0
  *   TRUNCATED_SEGMENT    len < 64
@@ -34,8 +41,12 @@
  *                        the last entry are ignored)
  *   INVALID_MANIFEST     neighbor_count > neighbor_m; an id >= 2^32 - 1, or >= slot_limit when
  *                        slot_limit != 0; a neighbour equal to its entry's id
+ *   then, with an id table:
+ *   INVALID_MANIFEST     id_table_offset not 64-aligned, or before the 64-aligned end of the
+ *                        last entry (64 when there are no entries)
+ *   TRUNCATED_SEGMENT    the table (8 x vector_count bytes) runs past len
  *   and at the end:
- *   INVALID_MANIFEST     an id that appears twice
+ *   INVALID_MANIFEST     an id that appears twice; a vector id that appears twice in the table
  *   OUT_OF_MEMORY
  * The decoder copies everything it keeps: the payload may be freed afterwards. */
 #ifndef RVF_HOTSEG_H
@@ -48,6 +59,7 @@
 #include "rvf_hnsw.h"
 #include "rvf_internal.h"
 #include "rvf_quant.h"
+#include "rvf_sketch.h"
 
 enum {
     RVF_HOTSEG_HEADER = 64,
@@ -55,6 +67,7 @@ enum {
     RVF_HOTSEG_OFF_DIM = 0x04,
     RVF_HOTSEG_OFF_DTYPE = 0x06,
     RVF_HOTSEG_OFF_NEIGHBOR_M = 0x07,
+    RVF_HOTSEG_OFF_ID_TABLE = 0x10,
     RVF_HOT_F32 = 0x00,
     RVF_HOT_F16 = 0x01,
     RVF_HOT_BF16 = 0x02,
@@ -76,6 +89,7 @@ typedef struct rvf_hotseg {
     uint32_t *nb_off; /* count + 1 */
     uint64_t *nb;
     uint32_t *order;
+    uint64_t *vids; /* count vector ids (the id table), or NULL when the payload has none */
 } rvf_hotseg;
 
 void rvf_hotseg_free(rvf_hotseg *hs); /* frees the arrays, zeroes *hs; NULL allowed */
@@ -84,8 +98,9 @@ void rvf_hotseg_free(rvf_hotseg *hs); /* frees the arrays, zeroes *hs; NULL allo
 size_t rvf_hotseg_entry_size(uint16_t dim, uint8_t dtype, uint32_t neighbor_count);
 
 /* ---- codec ---------------------------------------------------------------------------------- */
-/* Append the payload for hs (entries in hs's order; padding relative to out->len at entry). hs
- * is checked as the decoder checks a payload (INVALID_ARGUMENT, nothing appended);
+/* Append the payload for hs (entries in hs's order; padding relative to out->len at entry), with
+ * the id table right after the last entry when hs->vids is set. hs is checked as the decoder
+ * checks a payload (INVALID_ARGUMENT, nothing appended);
  * SEGMENT_TOO_LARGE for a payload of 4 GiB or more; OUT_OF_MEMORY restores out->len. */
 rvf_status rvf_hotseg_encode(rvf_buf *out, const rvf_hotseg *hs);
 /* Validate and decode a payload (statuses at the top). expect_dim 0 accepts any dim; slot_limit
@@ -120,6 +135,19 @@ rvf_status rvf_hotseg_rank(const rvf_hnsw *h, uint32_t *order, uint32_t cap, uin
 rvf_status rvf_hotseg_build(const rvf_hnsw *h, const rvf_hnsw_source *rows, uint32_t dim,
                             const uint32_t *slots, uint32_t n_slots,
                             const rvf_hotseg_params *params, rvf_hotseg *out);
+
+/* ---- hot-set selection (§7.2, §7.3) ------------------------------------------------------------
+ */
+/* The slots a compaction puts in the hot cache, from the access sketch. slot_ids[s] is slot s's
+ * vector id (n slots), its block slot_ids[s] / block_size. The blocks holding a slot and having an
+ * estimate > 0 are ranked by estimate (descending; ties: lower block first), so the §7.2 hot
+ * blocks (estimate > HOT_THRESHOLD) come first and the warmest of the others fill what is left.
+ * Blocks are taken whole (their slots in ascending vector id), the last one cut off where
+ * max_vectors is reached. Writes the slots ascending to out (caller storage, max_vectors entries),
+ * *n_out = how many; a sketch without accesses gives 0. INVALID_ARGUMENT: NULL sk / n_out, out
+ * NULL with max_vectors > 0, slot_ids NULL with n > 0, block_size 0; OUT_OF_MEMORY. */
+rvf_status rvf_hotseg_select(const rvf_sketch *sk, uint32_t block_size, const uint64_t *slot_ids,
+                             uint32_t n, uint32_t max_vectors, uint32_t *out, uint32_t *n_out);
 
 /* ---- search -----------------------------------------------------------------------------------
  */
@@ -170,5 +198,11 @@ float rvf_hotseg_dist(const rvf_hotseg *hs, const rvf_quant *sq, rvf_metric metr
 rvf_status rvf_hotseg_search(const rvf_hotseg *hs, rvf_metric metric, const float *query,
                              uint32_t k, const rvf_hotseg_query *q, rvf_slot_hit *out,
                              uint32_t *n_out);
+
+/* True when every one of the n hits' entries stores at least one neighbour and every neighbour
+ * it stores is an entry too: a layer-0 beam search started from these hits would only reach nodes
+ * a scan of the cache has measured (the "A + hot" test a progressive reader uses to answer from
+ * the cache alone). False for n 0 or a hit whose slot is not an entry. */
+bool rvf_hotseg_closed(const rvf_hotseg *hs, const rvf_slot_hit *hits, uint32_t n);
 
 #endif

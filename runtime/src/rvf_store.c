@@ -133,6 +133,12 @@ struct rvf_store {
     uint64_t *la_ids;   /* per slot: the vector id, known once its partition is read */
     uint64_t la_slots;  /* slots Layer A covers */
     uint32_t la_loaded; /* partitions read */
+    /* "A + hot" (§6.2): the HOT_SEG the root's hot_cache pointer names, read with Layer A; its
+     * id table fills la_ids for the hot slots. la_cover[p] = 1: every slot of partition p is hot
+     * (the query need not read it). la_hot_fresh: its bytes, charged to the query that read it. */
+    rvf_hotseg la_hot;
+    uint8_t *la_cover;
+    uint64_t la_hot_fresh;
     /* §7.2 access sketch: every id a query returns counts for its block (id / 1024); read from
      * the newest SKETCH_SEG on first use, written again by index builds and compactions */
     rvf_sketch sketch;
@@ -352,6 +358,10 @@ static void layera_drop(rvf_store *s)
         rvf_free(s->la_rows[i]);
     rvf_free(s->la_rows);
     rvf_free(s->la_ids);
+    rvf_hotseg_free(&s->la_hot);
+    rvf_free(s->la_cover);
+    s->la_cover = NULL;
+    s->la_hot_fresh = 0;
     rvf_layera_free(s->la);
     s->la = NULL;
     s->la_rows = NULL;
@@ -1930,6 +1940,9 @@ static int layera_dir(const rvf_store *s)
     return at;
 }
 
+static rvf_status layera_hot_open(rvf_store *s);
+static void layera_hot_check(rvf_store *s, uint32_t part);
+
 static rvf_status layera_open(rvf_store *s)
 {
     if (s->la || s->la_tried)
@@ -1962,7 +1975,11 @@ static rvf_status layera_open(rvf_store *s)
         s->la_tried = true;
         return RVF_ERR_OUT_OF_MEMORY;
     }
-    return RVF_OK;
+    if ((st = layera_hot_open(s)) != RVF_OK) { /* not readable yet: Layer A again on retry */
+        layera_drop(s);
+        s->la_tried = st != RVF_ERR_IO_ERROR;
+    }
+    return st;
 }
 
 /* The VEC_SEG a partition names (segment_ref), or NULL. */
@@ -2037,6 +2054,7 @@ static rvf_status layera_read_part(rvf_store *s, uint32_t i)
     }
     s->la_rows[i] = rows;
     s->la_loaded++;
+    layera_hot_check(s, i);
     return RVF_OK;
 }
 
@@ -2080,8 +2098,8 @@ static const float *layera_row(void *ctx, uint32_t slot)
 static bool layera_live(void *ctx, uint32_t slot)
 {
     const rvf_store *s = ctx;
-    if (!layera_row(ctx, slot))
-        return false;
+    if (!layera_row(ctx, slot) && rvf_hotseg_find(&s->la_hot, slot) < 0)
+        return false; /* neither resident nor hot: its vector id is not known */
     uint64_t id = s->la_ids[slot];
     size_t lo = 0, hi = s->man.ndeleted; /* the manifest's deleted ids are sorted */
     while (lo < hi) {
@@ -2092,6 +2110,128 @@ static bool layera_live(void *ctx, uint32_t slot)
             hi = mid;
     }
     return !(lo < s->man.ndeleted && s->man.deleted[lo] == id);
+}
+
+/* Forget the hot cache (queries go on with Layer A alone): the ids it filled in are cleared
+ * where no partition read confirmed them. */
+static void layera_hot_forget(rvf_store *s)
+{
+    for (uint32_t e = 0; e < s->la_hot.count; e++) {
+        uint32_t slot = (uint32_t)s->la_hot.ids[e];
+        if (!layera_row(s, slot))
+            s->la_ids[slot] = 0;
+    }
+    rvf_hotseg_free(&s->la_hot);
+    rvf_free(s->la_cover);
+    s->la_cover = NULL;
+}
+
+/* "A + hot" (§6.2): the HOT_SEG the root's hot_cache pointer names, read right after Layer A when
+ * the directory lists it with nothing after it that changes the layout (a VEC_SEG, a graph
+ * INDEX_SEG). It is used only with its vector-id table (the entries hold slots), f16/f32/bf16
+ * vectors and every slot inside a partition; otherwise, or when it is damaged, queries use Layer
+ * A alone (the cache is an accelerator, never needed for an answer). IO_ERROR: not readable yet. */
+static rvf_status layera_hot_open(rvf_store *s)
+{
+    const rvf_hotptr *hp = &s->man.hotset[RVF_HOT_CACHE];
+    const rvf_dir_entry *e = NULL;
+    for (uint32_t i = 0; hp->seg_offset && i < s->man.ndir; i++) {
+        const rvf_dir_entry *d = &s->man.dir[i];
+        if (d->seg_type == RVF_SEG_HOT && d->file_offset == hp->seg_offset)
+            e = d;
+        else if (d->seg_type == RVF_SEG_VEC ||
+                 (d->seg_type == RVF_SEG_INDEX && !(d->flags & RVF_FLAG_HOT)))
+            e = NULL;
+    }
+    if (!e)
+        return RVF_OK;
+    const uint8_t *p;
+    bool owned;
+    rvf_status st = rvf_seg_load(s->io, e, s->io->size(s->io), &p, &owned);
+    if (st != RVF_OK)
+        return st == RVF_ERR_IO_ERROR ? st : RVF_OK;
+    st = rvf_hotseg_decode(p, (size_t)e->payload_length, (uint16_t)s->dim, s->la_slots, &s->la_hot);
+    if (owned)
+        rvf_free((void *)p);
+    if (st != RVF_OK)
+        return RVF_OK;
+    uint32_t np = 0;
+    const rvf_layera_part *pt = rvf_layera_partitions(s->la, &np);
+    uint32_t *cnt = rvf_calloc((size_t)np + 1, sizeof *cnt);
+    s->la_cover = rvf_calloc((size_t)np + 1, 1);
+    bool ok = cnt && s->la_cover && s->la_hot.vids && s->la_hot.dtype != RVF_HOT_SQ;
+    for (uint32_t i = 0; ok && i < s->la_hot.count; i++) {
+        uint32_t slot = (uint32_t)s->la_hot.ids[i], part = layera_part_of(s, slot);
+        ok = part != UINT32_MAX && slot < pt[part].end;
+        if (ok) {
+            cnt[part]++;
+            s->la_ids[slot] = s->la_hot.vids[i];
+        }
+    }
+    for (uint32_t i = 0; ok && i < np; i++)
+        s->la_cover[i] = cnt[i] == pt[i].end - pt[i].start;
+    rvf_free(cnt);
+    if (!ok)
+        layera_hot_forget(s);
+    else
+        s->la_hot_fresh = RVF_SEGMENT_HEADER_SIZE + e->payload_length;
+    return RVF_OK;
+}
+
+/* After partition `part` was read: its ids must be what the hot cache's id table says for its
+ * hot slots, else the table is not trusted and the cache is dropped. */
+static void layera_hot_check(rvf_store *s, uint32_t part)
+{
+    uint32_t np = 0;
+    const rvf_layera_part *pt = rvf_layera_partitions(s->la, &np) + part;
+    bool bad = false;
+    for (uint32_t e = 0; e < s->la_hot.count && !bad; e++) {
+        uint64_t slot = s->la_hot.ids[e];
+        bad = slot >= pt->start && slot < pt->end && s->la_ids[slot] != s->la_hot.vids[e];
+    }
+    if (bad)
+        layera_hot_forget(s);
+}
+
+/* "A + hot" (§6.2): does the query stay inside the hot cache? Called once the nearest
+ * centroid's partitions are answered for (read, or every slot hot). Its k best cache hits
+ * (deleted ids left out, exact where the row is resident) must (1) not be beaten by any other row
+ * of those partitions, so the query lands in the hot region, and (2) have every stored layer-0
+ * neighbour in the cache (rvf_hotseg_closed): a beam search from them meets nothing the cache
+ * scan has not measured, and the query reads no further partition. (2) alone is not enough: a
+ * query far from the hot region has hot hits on its border whose neighbours are hot as well. */
+static rvf_status layera_hot_closed(rvf_store *s, const float *query, rvf_metric metric, uint32_t k,
+                                    uint64_t nearest, bool *closed)
+{
+    *closed = false;
+    if (!s->la_hot.count || k > s->la_hot.count)
+        return RVF_OK;
+    rvf_slot_hit *hits = rvf_malloc(((size_t)k + 1) * sizeof *hits);
+    if (!hits)
+        return RVF_ERR_OUT_OF_MEMORY;
+    rvf_hotseg_query hq;
+    memset(&hq, 0, sizeof hq);
+    hq.row = layera_row;
+    hq.row_ctx = s;
+    hq.filter = layera_live;
+    hq.filter_ctx = s;
+    hq.slot_ids = s->la_ids;
+    uint32_t n = 0, np = 0;
+    rvf_status st = rvf_hotseg_search(&s->la_hot, metric, query, k, &hq, hits, &n);
+    *closed = st == RVF_OK && n == k && rvf_hotseg_closed(&s->la_hot, hits, n);
+    const rvf_layera_part *pt = rvf_layera_partitions(s->la, &np);
+    const rvfk_ops *ops = rvfk_ops_best();
+    for (uint32_t i = 0; *closed && i < np; i++) {
+        if (pt[i].centroid != nearest)
+            continue;
+        for (uint64_t slot = pt[i].start; *closed && s->la_rows[i] && slot < pt[i].end; slot++) {
+            const float *r = layera_row(s, (uint32_t)slot);
+            *closed = rvf_hotseg_find(&s->la_hot, slot) >= 0 || !layera_live(s, (uint32_t)slot) ||
+                      !(ops->dist_f32(metric, query, r, s->dim) < hits[k - 1].dist);
+        }
+    }
+    rvf_free(hits);
+    return st;
 }
 
 static rvf_status query_layera(rvf_store *s, const float *query, rvf_metric metric,
@@ -2120,16 +2260,27 @@ static rvf_status query_layera(rvf_store *s, const float *query, rvf_metric metr
      * probe, so the source learns every partition this query needs at once; on any failure the
      * partitions this call read are dropped again, so a retry probes exactly what one
      * successful call would have. */
+    /* The query that read the hot cache pays for it out of the same budget. A partition whose
+     * every slot is hot is answered from the cache: probed, not read; so is every partition after
+     * the nearest when the query stays inside the cache. */
+    bool closed = false;
     rvf_status st = RVF_OK;
     uint64_t budget = LAYERA_PROBE_BYTES;
+    budget -= s->la_hot_fresh < budget ? s->la_hot_fresh : budget;
     uint32_t probed = 0, nfresh = 0;
     uint32_t *fresh = rvf_malloc(((size_t)np + 1) * sizeof *fresh);
     if (!fresh)
         st = RVF_ERR_OUT_OF_MEMORY;
     for (uint32_t j = 0; j < nn && (st == RVF_OK || st == RVF_ERR_IO_ERROR); j++) {
+        if (j == 1 && st == RVF_OK && s->la_hot.count) /* the nearest partitions are in */
+            st = layera_hot_closed(s, query, metric, p->k, near[0].id, &closed);
         for (uint32_t i = 0; i < np && (st == RVF_OK || st == RVF_ERR_IO_ERROR); i++) {
             if (pt[i].centroid != near[j].id)
                 continue;
+            if (!s->la_rows[i] && (closed || (s->la_cover && s->la_cover[i]))) {
+                probed++;
+                continue;
+            }
             uint64_t bytes = layera_part_bytes(s, &pt[i]);
             if (!s->la_rows[i] && probed && bytes > budget) {
                 j = nn; /* over budget: stop probing */
@@ -2156,6 +2307,7 @@ static rvf_status query_layera(rvf_store *s, const float *query, rvf_metric metr
     n_probe = probed ? probed : 1;
     if (st != RVF_OK)
         return st;
+    s->la_hot_fresh = 0;
     rvf_layera_query lq;
     memset(&lq, 0, sizeof lq);
     lq.n_probe = n_probe;
@@ -2164,13 +2316,16 @@ static rvf_status query_layera(rvf_store *s, const float *query, rvf_metric metr
     lq.filter = layera_live;
     lq.filter_ctx = s;
     lq.slot_ids = s->la_ids;
+    lq.hot = s->la_hot.count ? &s->la_hot : NULL;
     rvf_slot_hit *hits = rvf_malloc(((size_t)p->k + 1) * sizeof *hits);
     uint32_t got = 0;
-    st =
-        hits ? rvf_layera_search(s->la, query, p->k, &lq, hits, &got, NULL) : RVF_ERR_OUT_OF_MEMORY;
+    rvf_layera_search_stats ls;
+    st = hits ? rvf_layera_search(s->la, query, p->k, &lq, hits, &got, &ls) : RVF_ERR_OUT_OF_MEMORY;
+    /* exact distances, or a hot hit's from its f16 vector (its row not resident); never a
+     * centroid's */
     uint32_t n = 0;
     for (uint32_t i = 0; st == RVF_OK && i < got; i++)
-        if (hits[i].exact)
+        if (hits[i].exact || !ls.approximate)
             out[n++] = (rvf_hit){hits[i].id, hits[i].dist};
     rvf_free(hits);
     if (st != RVF_OK)
@@ -2437,7 +2592,7 @@ static bool copied_verbatim(uint8_t t)
      * else, including types this version does not know, is copied byte for byte (witness history
      * included). */
     return t != RVF_SEG_VEC && t != RVF_SEG_META && t != RVF_SEG_JOURNAL && t != RVF_SEG_MANIFEST &&
-           t != RVF_SEG_INDEX && t != RVF_SEG_SKETCH;
+           t != RVF_SEG_INDEX && t != RVF_SEG_SKETCH && t != RVF_SEG_HOT;
 }
 
 /* The partition layout of a compaction: per new slot its centroid and its VEC_SEG's id, the
@@ -2448,6 +2603,8 @@ typedef struct compact_parts {
     uint32_t k;
     uint64_t *seg_of; /* per new slot: the segment_id of the VEC_SEG holding it */
     rvf_buf layera;
+    rvf_buf hot; /* the HOT_SEG payload (empty: none) and its entry count */
+    uint32_t hot_count;
 } compact_parts;
 
 static void compact_parts_free(compact_parts *cp)
@@ -2456,6 +2613,7 @@ static void compact_parts_free(compact_parts *cp)
     rvf_free(cp->centroids);
     rvf_free(cp->seg_of);
     rvf_buf_free(&cp->layera);
+    rvf_buf_free(&cp->hot);
 }
 
 /* k-means over the live rows (it[], sorted by id), then it[] reordered by (centroid, id). */
@@ -2469,6 +2627,7 @@ static rvf_status compact_partition(rvf_store *s, sort_item *it, size_t m, compa
     cp->assign = rvf_malloc(m * sizeof *cp->assign);
     cp->seg_of = rvf_malloc(m * sizeof *cp->seg_of);
     rvf_buf_init(&cp->layera);
+    rvf_buf_init(&cp->hot);
     rvf_status st = rows && assign && perm && cent && tmp && cp->assign && cp->seg_of
                         ? RVF_OK
                         : RVF_ERR_OUT_OF_MEMORY;
@@ -2532,6 +2691,57 @@ static rvf_status compact_layera(rvf_store *s, const rvf_hnsw *g, const uint8_t 
     return st;
 }
 
+/* The hot tier a compaction writes (§7.1-§7.3, §6.2 "A + hot"): at most 5% of the live vectors
+ * (but one sketch block at least) and at most 1 MiB of HOT_SEG payload, so that Layer A, the sketch
+ * and the HOT_SEG stay well within the last 4 MB before the manifest. */
+#define HOT_MAX_SHARE   20 /* 1 / 20 = 5% */
+#define HOT_MAX_PAYLOAD ((size_t)1 << 20)
+
+/* The HOT_SEG of a compaction with an access history: the blocks the sketch ranks hottest
+ * (rvf_hotseg_select), their rows as f16 with their layer-0 neighbours in graph g (slots of the
+ * compacted layout), and the vector-id table. No accesses: no HOT_SEG. */
+static rvf_status compact_hot(rvf_store *s, const rvf_hnsw *g, const sort_item *it,
+                              const uint8_t *rows, size_t m, compact_parts *cp)
+{
+    rvf_status st = sketch_ready(s);
+    if (st != RVF_OK || !s->sketch.total_accesses || !m)
+        return st == RVF_ERR_IO_ERROR ? st : RVF_OK;
+    size_t entry = rvf_hotseg_entry_size((uint16_t)s->dim, RVF_HOT_F16, rvf_hnsw_get_params(g).m);
+    size_t cap = (HOT_MAX_PAYLOAD - RVF_HOTSEG_HEADER) / (entry + 8);
+    size_t want =
+        m / HOT_MAX_SHARE > RVF_SKETCH_BLOCK_SIZE ? m / HOT_MAX_SHARE : RVF_SKETCH_BLOCK_SIZE;
+    want = want < cap ? want : cap;
+    uint64_t *ids = rvf_malloc((m + 1) * sizeof *ids);
+    uint32_t *slots = rvf_malloc((want + 1) * sizeof *slots), n = 0;
+    rvf_hotseg hs;
+    memset(&hs, 0, sizeof hs);
+    st = ids && slots ? RVF_OK : RVF_ERR_OUT_OF_MEMORY;
+    for (size_t i = 0; st == RVF_OK && i < m; i++)
+        ids[i] = it[i].id;
+    if (st == RVF_OK)
+        st = rvf_hotseg_select(&s->sketch, RVF_SKETCH_BLOCK_SIZE, ids, (uint32_t)m, (uint32_t)want,
+                               slots, &n);
+    rvf_hnsw_source src = {NULL, NULL, (const float *)(const void *)rows, s->dim};
+    if (st == RVF_OK && n)
+        st = rvf_hotseg_build(g, &src, 0, slots, n, NULL, &hs);
+    if (st == RVF_OK && n) {
+        hs.vids = rvf_malloc(((size_t)hs.count + 1) * sizeof *hs.vids);
+        st = hs.vids ? RVF_OK : RVF_ERR_OUT_OF_MEMORY;
+        for (uint32_t i = 0; st == RVF_OK && i < hs.count; i++)
+            hs.vids[i] = ids[hs.ids[i]];
+    }
+    if (st == RVF_OK && n && (st = rvf_hotseg_encode(&cp->hot, &hs)) == RVF_OK)
+        cp->hot_count = hs.count;
+    rvf_hotseg_free(&hs);
+    rvf_free(ids);
+    rvf_free(slots);
+    if (st != RVF_OK) {
+        cp->hot.len = 0;
+        cp->hot_count = 0;
+    }
+    return st;
+}
+
 /* The stored graph (extended to every slot) renumbered for the compacted table: new slot i holds
  * old slot it[i].idx, rows in `rows`. Rows replaced since the graph placed them are inserted
  * again. Emitted as one SEALED INDEX_SEG into img. A graph that cannot be read is dropped (the
@@ -2581,6 +2791,8 @@ static rvf_status compact_index(rvf_store *s, const sort_item *it, size_t m, con
     }
     if (st == RVF_OK && cp->assign) /* Layer A over the renumbered graph, emitted last */
         st = compact_layera(s, g, rows, m, cp);
+    if (st == RVF_OK && cp->layera.len) /* the hot tier, emitted right before it */
+        st = compact_hot(s, g, it, rows, m, cp);
     rvf_buf_free(&pl);
     rvf_hnsw_free(g);
     rvf_free(map);
@@ -2675,7 +2887,7 @@ static rvf_status compact_image(rvf_store *s, rvf_buf *img, rvf_manifest *nm)
         }
     *nm = s->man;
     memset(nm->hotset, 0, sizeof nm->hotset); /* offsets into the old file: set again below */
-    nm->dir = rvf_malloc(((size_t)nverb + nseg + nruns + 4) * sizeof *nm->dir);
+    nm->dir = rvf_malloc(((size_t)nverb + nseg + nruns + 5) * sizeof *nm->dir);
     nm->ndir = 0;
     nm->deleted = NULL;
     nm->ndeleted = 0;
@@ -2773,7 +2985,14 @@ static rvf_status compact_image(rvf_store *s, rvf_buf *img, rvf_manifest *nm)
         s->sketch_dirty = true;
         st = sketch_emit(s, img, 0, &seg_id, nm, false);
     }
-    /* Layer A last, so it sits right before the manifest (within the last 4 MB, §6.2) */
+    /* the hot cache, then Layer A last, so both sit right before the manifest (within the last
+     * 4 MB, §6.2); hot_cache = {its header, the first entry (0x40), the entry count} */
+    if (st == RVF_OK && cp.layera.len && cp.hot.len) {
+        rvf_seg_emit(img, 0, RVF_SEG_HOT, RVF_FLAG_SEALED | RVF_FLAG_HOT, seg_id++, s->algo,
+                     cp.hot.data, cp.hot.len, 0, &nm->dir[nm->ndir++]);
+        nm->hotset[RVF_HOT_CACHE] =
+            (rvf_hotptr){nm->dir[nm->ndir - 1].file_offset, RVF_HOTSEG_HEADER, cp.hot_count};
+    }
     if (st == RVF_OK && cp.layera.len) {
         rvf_seg_emit(img, 0, RVF_SEG_INDEX, RVF_FLAG_SEALED | RVF_FLAG_HOT, seg_id++, s->algo,
                      cp.layera.data, cp.layera.len, 0, &nm->dir[nm->ndir++]);
@@ -2966,6 +3185,7 @@ rvf_status rvf_status_get(rvf_store *s, rvf_status_info *o)
                     : s->root_only || s->boot_failed ? RVF_LOAD_ROOT
                                                      : RVF_LOAD_MANIFEST;
     o->partitions_loaded = s->la_loaded;
+    o->hot_vectors = s->man.hotset[RVF_HOT_CACHE].count;
     return RVF_OK;
 }
 
@@ -2994,7 +3214,7 @@ rvf_status rvf_segments(rvf_store *s, rvf_segment_info **segs, uint32_t *n)
 }
 
 /* One listed segment: header against the directory, content hash, then what the payload type
- * allows checking (VEC block CRCs, witness chain and head, journal and META structure). */
+ * allows checking (VEC block CRCs, witness chain and head, journal, META and HOT_SEG structure). */
 static rvf_status verify_segment(rvf_store *s, const rvf_dir_entry *e, uint64_t fsz)
 {
     const uint8_t *p = NULL;
@@ -3028,6 +3248,10 @@ static rvf_status verify_segment(rvf_store *s, const rvf_dir_entry *e, uint64_t 
         st = rvf_journal_decode(p, len, &ep, &prev, NULL, NULL);
     } else if (st == RVF_OK && e->seg_type == RVF_SEG_META) {
         st = rvf_metaseg_decode(p, len, NULL, NULL);
+    } else if (st == RVF_OK && e->seg_type == RVF_SEG_HOT) {
+        rvf_hotseg hs;
+        st = rvf_hotseg_decode(p, len, 0, 0, &hs);
+        rvf_hotseg_free(&hs);
     }
     if (owned && p)
         rvf_free((void *)p);

@@ -45,6 +45,15 @@ static inline uint8_t fuzz_u8(fuzz_in *in)
 {
     return in->pos < in->len ? in->p[in->pos++] : 0;
 }
+/* n bytes (zeros past the end of the input), as n fuzz_u8 calls would give them. */
+static inline void fuzz_take(fuzz_in *in, uint8_t *dst, size_t n)
+{
+    size_t k = in->len - in->pos < n ? in->len - in->pos : n;
+    if (k)
+        memcpy(dst, in->p + in->pos, k);
+    memset(dst + k, 0, n - k);
+    in->pos += k;
+}
 static inline uint16_t fuzz_u16(fuzz_in *in)
 {
     uint16_t lo = fuzz_u8(in);

@@ -3,11 +3,11 @@
  * limit 1 + v % 4096, else none; bits 1-2: metric, 3 = Hamming), a u16 v, then the payload.
  * SQ segments get a scalar quantizer trained on two rows of their dimension.
  * Checks: ids unique and below the limit, neighbour counts within neighbor_m, order sorted by id,
- * rvf_hotseg_find finds every entry; the expected dimension is accepted and another one gives
- * DIMENSION_MISMATCH; searches (plain, rows resident with re-rank, a filter that drops odd slots,
- * a slot -> id map) give at most k hits ascending by (distance, id), each slot once, never a
- * filtered one; re-encoding gives a payload that decodes to the same entries and encodes to the
- * same bytes. */
+ * rvf_hotseg_find finds every entry, the vector-id table's ids distinct; the expected dimension is
+ * accepted and another one gives DIMENSION_MISMATCH; searches (plain, rows resident with re-rank, a
+ * filter that drops odd slots, a slot -> id map) give at most k hits ascending by (distance, id),
+ * each slot once, never a filtered one; re-encoding gives a payload that decodes to the same
+ * entries and encodes to the same bytes. */
 #include "fuzz.h"
 #include "rvf_hotseg.h"
 
@@ -89,6 +89,8 @@ static void reencode(const rvf_hotseg *hs)
     FUZZ_ASSERT(memcmp(b.vectors, hs->vectors, vec_bytes(hs)) == 0);
     FUZZ_ASSERT(memcmp(b.nb_off, hs->nb_off, (hs->count + 1) * sizeof *b.nb_off) == 0);
     FUZZ_ASSERT(memcmp(b.nb, hs->nb, hs->nb_off[hs->count] * sizeof *b.nb) == 0);
+    FUZZ_ASSERT(!b.vids == !hs->vids);
+    FUZZ_ASSERT(!hs->vids || memcmp(b.vids, hs->vids, hs->count * sizeof *b.vids) == 0);
     FUZZ_ASSERT(rvf_hotseg_encode(&e2, &b) == RVF_OK);
     FUZZ_ASSERT(e1.len == e2.len && memcmp(e1.data, e2.data, e1.len) == 0);
     rvf_hotseg_free(&b);
@@ -123,6 +125,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_ASSERT(hs.order[i] < hs.count &&
                     (i == 0 || hs.ids[hs.order[i - 1]] < hs.ids[hs.order[i]]));
         FUZZ_ASSERT(rvf_hotseg_find(&hs, hs.ids[i]) == (int64_t)i);
+        for (uint32_t j = 0; hs.vids && j < i && j < 64; j++) /* the id table: distinct */
+            FUZZ_ASSERT(hs.vids[j] != hs.vids[i]);
     }
     rvf_hotseg x;
     FUZZ_ASSERT(rvf_hotseg_decode(p, len, hs.dim, limit, &x) == RVF_OK);

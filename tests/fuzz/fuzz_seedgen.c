@@ -542,6 +542,16 @@ static void gen_hotseg(void)
         char name[32];
         snprintf(name, sizeof name, "dtype-%u", dtypes[v]);
         put("hotseg", name, ctl, 3, b.data, b.len);
+        if (v == 0) { /* with the vector-id table a compaction writes */
+            hs.vids = malloc(hs.count * sizeof *hs.vids);
+            for (uint32_t i = 0; i < hs.count; i++)
+                hs.vids[i] = 1000 + 7 * hs.ids[i];
+            b.len = 0;
+            OK(rvf_hotseg_encode(&b, &hs));
+            put("hotseg", "id-table", ctl, 3, b.data, b.len);
+            free(hs.vids);
+            hs.vids = NULL;
+        }
         rvf_buf_free(&b);
         rvf_hotseg_free(&hs);
     }

@@ -12,13 +12,10 @@ enum { LINEAGE_IN = 16 + 16 + 32 + 1 + 4 + 8 + 47 };
 
 static void lineage(fuzz_in *in)
 {
-    uint8_t fid[16], pid[16], ph[32];
-    for (int i = 0; i < 16; i++)
-        fid[i] = fuzz_u8(in);
-    for (int i = 0; i < 16; i++)
-        pid[i] = fuzz_u8(in);
-    for (int i = 0; i < 32; i++)
-        ph[i] = fuzz_u8(in);
+    /* one copy: gcc 12 -O3 misreads byte loops into these arrays as an overflow */
+    uint8_t ident[64];
+    fuzz_take(in, ident, sizeof ident);
+    const uint8_t *fid = ident, *pid = ident + 16, *ph = ident + 32;
     uint8_t type = fuzz_u8(in);
     uint32_t mutations = fuzz_u16(in);
     mutations |= (uint32_t)fuzz_u16(in) << 16;

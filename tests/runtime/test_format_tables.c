@@ -20,6 +20,7 @@
  * Each failure names the table, the row and both numbers. */
 #include <ctype.h>
 
+#include "rvf_hotseg.h"
 #include "rvf_internal.h"
 #include "rvf_test.h"
 
@@ -407,6 +408,14 @@ static const doc_const journal_types[] = {
     K("REMAP_ID", RVF_JOURNAL_REMAP_ID),
 };
 
+static const doc_const hot_fields[] = {
+    K("vector_count", RVF_HOTSEG_OFF_COUNT),
+    K("dim", RVF_HOTSEG_OFF_DIM),
+    K("dtype", RVF_HOTSEG_OFF_DTYPE),
+    K("neighbor_m", RVF_HOTSEG_OFF_NEIGHBOR_M),
+    K("id_table_offset", RVF_HOTSEG_OFF_ID_TABLE),
+};
+
 static const doc_const meta_fields[] = {
     K("schema_id", RVF_META_OFF_SCHEMA_ID),
     K("vector_id_range_start", RVF_META_OFF_RANGE_START),
@@ -486,6 +495,7 @@ static const doc_table tables[] = {
     PLAIN_LAYOUT("ID map header (7 bytes)", 0, 7),
     TABLE("ID map encodings", 0, 1, idmaps, 1),
     TABLE("VEC dtypes", 0, 1, dtypes, 0),
+    LAYOUT("HOT_SEG header (64 bytes)", hot_fields, 1, 0, RVF_HOTSEG_HEADER),
     PLAIN_LAYOUT("Journal header (64 bytes)", 0, RVF_JOURNAL_HEADER_SIZE),
     TABLE("Journal entry types", 0, 1, journal_types, 1),
     LAYOUT("Meta header (64 bytes)", meta_fields, 1, 0, RVF_META_HEADER_SIZE),
