@@ -434,6 +434,14 @@ export class RvfDatabase {
     };
     const src = new HttpRangeSource(url, { fetch: options.fetch, signal: options.signal, headers: options.headers, onFetch: emit });
     await src.boot();
+    // §10.5: Level 1 and the hotset the root's pointers name, in one round of parallel requests
+    const tail = src.rootPlan();
+    if (tail) {
+      await Promise.all([
+        src.fetchRanges(src.plan([tail.level1]), 'level1'),
+        tail.hot ? src.fetchRanges(src.plan([tail.hot]), 'hotset') : null,
+      ]);
+    }
     const handle = attachSource(w, src);
     const out = w.allocZeroed(4);
     let store = 0;

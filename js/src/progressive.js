@@ -19,6 +19,8 @@ export const ROOT_BYTES = 4096;
 const CONCURRENCY = 6;
 /** Ranges closer than this are fetched as one (the gap's bytes are cached too). */
 const MERGE_GAP = 4096;
+/** The root's hotset (Layer A, hot cache) is fetched with Level 1 when it spans at most this. */
+const HOT_SPAN = 4 << 20;
 /** Largest single request. */
 const MAX_CHUNK = 4 << 20;
 /** Before the segment directory is known, a miss reads ahead to the next cached byte, up to this. */
@@ -198,6 +200,34 @@ export class HttpRangeSource {
     this.stats.phases.root.rounds++;
     this.cache.add(cr.start, bytes);
     this.onFetch('root');
+  }
+
+  /**
+   * What the root names (RVF-BRIEF §4.2, §10.5 steps 2-3), read from the cached root: Level 1
+   * (the manifest's header, TLV and fill: [l1 - 64, size - 4096)) and the hotset, the segments
+   * the root's pointers name (entry points, top layer, centroids: Layer A; quant dictionary; hot
+   * cache). A compaction writes those last before the manifest, so one range from the lowest
+   * pointer to the manifest covers them; it is used only when it stays under HOT_SPAN bytes
+   * (else the hotset is fetched by segment once the directory is known). Null for a root that
+   * is not ours (the reference dialect's files have none).
+   * @returns {{level1: [number, number], hot: [number, number] | null} | null}
+   */
+  rootPlan() {
+    const r = new Uint8Array(ROOT_BYTES);
+    if (!this.cache.copyTo(this.size - ROOT_BYTES, ROOT_BYTES, r, 0)) return null;
+    const v = new DataView(r.buffer);
+    if (v.getUint32(0, true) !== 0x52564d30) return null; // "RVM0"
+    const u64 = (o) => Number(v.getBigUint64(o, true));
+    const man = u64(0x008) - 64;
+    if (!(man >= 0 && man < this.size - ROOT_BYTES)) return null;
+    const level1 = [man, this.size - ROOT_BYTES];
+    let lo = man;
+    for (const o of [0x038, 0x048, 0x058, 0x068, 0x078]) {
+      const seg = u64(o);
+      if (seg > 0 && seg < lo) lo = seg;
+    }
+    const hot = lo < man && man - lo <= HOT_SPAN ? [lo, man] : null;
+    return { level1, hot };
   }
 
   /** Fetch [start, end) ranges (not cached yet), CONCURRENCY at a time. */

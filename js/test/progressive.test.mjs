@@ -106,12 +106,18 @@ describe('openProgressive over nginx', { skip: haveNginx ? false : `${NGINX} is 
     assert.equal(man.typeName, 'MANIFEST_SEG');
     assert.equal(net.phases.level1.requests, 1);
     assert.equal(net.phases.level1.bytes, size - 4096 - man.offset);
-    assert.equal(log[1].range, `bytes=${man.offset}-${size - 4096 - 1}`);
-    // hotset: Layer A and the sketch, whole segments, one request each (or one if adjacent)
-    const hot = segs.filter((g) => (g.type === SEGMENT_TYPE.INDEX && g.flags & SEGMENT_FLAG.HOT) || g.type === SEGMENT_TYPE.SKETCH);
-    const hotBytes = hot.reduce((t, g) => t + 64 + g.payloadLength, 0);
-    assert.ok(net.phases.hotset.requests >= 1 && net.phases.hotset.requests <= hot.length);
-    assert.ok(net.phases.hotset.bytes >= hotBytes && net.phases.hotset.bytes <= hotBytes + 4096 * (hot.length - 1));
+    // hotset: what the root's pointers name (Layer A, the hot cache: the segments right before
+    // the manifest) in one request in the same round as Level 1, then the sketch by segment
+    const named = segs.filter((g) => (g.type === SEGMENT_TYPE.INDEX && g.flags & SEGMENT_FLAG.HOT) || g.type === SEGMENT_TYPE.HOT);
+    const lo = Math.min(...named.map((g) => g.offset));
+    // (this file has a delete committed after its compaction: its journal, witness and the
+    // compaction's manifest sit between Layer A and the newest manifest and come along)
+    assert.ok(man.offset - lo < 64 << 10, 'the named segments are near the manifest');
+    assert.deepEqual(new Set([log[1].range, log[2].range]), new Set([`bytes=${man.offset}-${size - 4096 - 1}`, `bytes=${lo}-${man.offset - 1}`]));
+    const sketch = segs.filter((g) => g.type === SEGMENT_TYPE.SKETCH && (g.offset < lo || g.offset >= man.offset));
+    const sketchBytes = sketch.reduce((t, g) => t + 64 + g.payloadLength, 0);
+    assert.ok(net.phases.hotset.requests >= 1 && net.phases.hotset.requests <= 1 + sketch.length);
+    assert.equal(net.phases.hotset.bytes, man.offset - lo + sketchBytes);
     assert.equal(log.length, net.requests);
     assert.equal(log.reduce((t, e) => t + e.bytes, 0), net.bytesFetched);
     assert.ok(log.every((e) => e.status === 206));
