@@ -309,7 +309,7 @@ async function runWithSource(src, fn, policy, phase, fallback = null) {
 }
 
 /**
- * The Layer-A INDEX_SEG a lazy open queries from (as layera_dir in rvf_store.c: the last HOT
+ * The Layer-A INDEX_SEG a lazy open queries from (as layera_dir in rvf_store_progressive.c: the last HOT
  * INDEX_SEG with no INDEX_SEG or VEC_SEG after it), or null.
  */
 function layerASegment(segs) {
