@@ -45,6 +45,21 @@ static inline uint8_t fuzz_u8(fuzz_in *in)
 {
     return in->pos < in->len ? in->p[in->pos++] : 0;
 }
+/* A range-read source over bytes in memory (rvf_open_source, rvf_io_source): every read must lie
+ * inside them, which rvf_io_source's own bounds check guarantees. */
+typedef struct src_ctx {
+    const uint8_t *p;
+    size_t len;
+} src_ctx;
+
+static inline rvf_status src_read(void *ctx, uint64_t off, void *dst, size_t n)
+{
+    const src_ctx *c = ctx;
+    FUZZ_ASSERT(off <= c->len && n <= c->len - off);
+    memcpy(dst, c->p + off, n);
+    return RVF_OK;
+}
+
 /* n bytes (zeros past the end of the input), as n fuzz_u8 calls would give them. */
 static inline void fuzz_take(fuzz_in *in, uint8_t *dst, size_t n)
 {

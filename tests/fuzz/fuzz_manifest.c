@@ -10,19 +10,6 @@
 #include "fuzz.h"
 #include "rvf_manifest.h"
 
-typedef struct src_ctx {
-    const uint8_t *p;
-    size_t len;
-} src_ctx;
-
-static rvf_status src_read(void *ctx, uint64_t off, void *dst, size_t n)
-{
-    const src_ctx *c = ctx;
-    FUZZ_ASSERT(off <= c->len && n <= c->len - off);
-    memcpy(dst, c->p + off, n);
-    return RVF_OK;
-}
-
 static void check_manifest(const rvf_manifest *m)
 {
     FUZZ_ASSERT(m->offset % 64 == 0 && m->payload_length >= RVF_ROOT_SIZE);

@@ -6,19 +6,6 @@
  * without info gives the same status; vector callbacks get dim floats that can all be read. */
 #include "fuzz.h"
 
-typedef struct src_ctx {
-    const uint8_t *p;
-    size_t len;
-} src_ctx;
-
-static rvf_status src_read(void *ctx, uint64_t off, void *dst, size_t n)
-{
-    const src_ctx *c = ctx;
-    FUZZ_ASSERT(off <= c->len && n <= c->len - off);
-    memcpy(dst, c->p + off, n);
-    return RVF_OK;
-}
-
 typedef struct digest {
     uint64_t h, segments, vectors, deleted;
 } digest;

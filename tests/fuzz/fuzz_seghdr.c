@@ -8,19 +8,6 @@
 #include "fuzz.h"
 #include "rvf_manifest.h"
 
-typedef struct src_ctx {
-    const uint8_t *p;
-    size_t len;
-} src_ctx;
-
-static rvf_status src_read(void *ctx, uint64_t off, void *dst, size_t n)
-{
-    const src_ctx *c = ctx;
-    FUZZ_ASSERT(off <= c->len && n <= c->len - off); /* rvf_io_source bounds reads */
-    memcpy(dst, c->p + off, n);
-    return RVF_OK;
-}
-
 /* rvf_seg_load through io; the payload is checked and released. */
 static rvf_status load(rvf_io *io, const rvf_dir_entry *e, uint8_t algo, size_t len)
 {

@@ -12,19 +12,6 @@
 
 enum { K = 10, MAX_FOREACH = 1 << 16 };
 
-typedef struct src_ctx {
-    const uint8_t *p;
-    size_t len;
-} src_ctx;
-
-static rvf_status src_read(void *ctx, uint64_t off, void *dst, size_t n)
-{
-    const src_ctx *c = ctx;
-    FUZZ_ASSERT(off <= c->len && n <= c->len - off);
-    memcpy(dst, c->p + off, n);
-    return RVF_OK;
-}
-
 static void on_verify(void *ctx, const rvf_segment_info *seg, rvf_status st, const char *detail)
 {
     uint32_t *n = ctx;
