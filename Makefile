@@ -16,7 +16,7 @@ sanitized = cmake -S . -B $(1) -G Ninja -DRVF_SANITIZE=$(2) -DRVF_WERROR=ON -DRV
 
 help: ## Show this list
 	@echo "RVF (RuVector Format), the C implementation. Targets:"
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-12s %s\n", $$1, $$2}'
 	@echo "Variables: BUILD=$(BUILD) JOBS=$(JOBS) PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) CMAKE_FLAGS='$(CMAKE_FLAGS)'; CI=true turns warnings into errors."
 
 deps: ## Install missing Debian packages (apt-get) and npm dev dependencies (npm ci)
