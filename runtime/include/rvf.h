@@ -316,7 +316,8 @@ typedef struct rvf_status_info {
     uint64_t stale_vectors;     /* vectors replaced after the graph placed them (scanned exactly) */
     uint64_t read_requests;     /* reads issued to the source since open (range requests) */
     uint8_t load_state;         /* RVF_LOAD_*: what a read-only open has read so far */
-    uint32_t partitions_loaded; /* Layer-A partitions read by approximate queries */
+    uint32_t partitions_loaded; /* Layer-A partitions read by approximate queries (kept after
+                                   rvf_load, which reads the rest) */
     uint32_t hot_vectors;       /* entries of the hot cache (HOT_SEG) the current manifest names
                                    (root hot_cache count; 0 = none): a compaction of an indexed
                                    store with an access history writes one; approximate queries of

@@ -301,6 +301,7 @@ void store_layera_drop(rvf_store *s)
 void store_table_free(rvf_store *s)
 {
     store_layera_drop(s);
+    s->la_read = 0;
     store_index_drop(s);
     s->hnsw_load_failed = false;
     store_stale_clear(s);
@@ -533,7 +534,8 @@ static rvf_status load_data(rvf_store *s)
         }
     }
     s->loaded = true;
-    store_layera_drop(s); /* the progressive state's rows are in the table now */
+    s->la_read = s->la_loaded; /* still reported once the progressive copies are freed */
+    store_layera_drop(s);      /* the progressive state's rows are in the table now */
     s->la_tried = true;
     return RVF_OK;
 }

@@ -78,6 +78,7 @@ struct rvf_store {
     uint64_t *la_ids;   /* per slot: the vector id, known once its partition is read */
     uint64_t la_slots;  /* slots Layer A covers */
     uint32_t la_loaded; /* partitions read */
+    uint32_t la_read;   /* after a full load: the partitions Layer-A queries had read (status) */
     /* "A + hot" (§6.2): the HOT_SEG the root's hot_cache pointer names, read with Layer A; its
      * id table fills la_ids for the hot slots. la_cover[p] = 1: every slot of partition p is hot
      * (the query need not read it). la_hot_fresh: its bytes, charged to the query that read it. */

@@ -79,7 +79,7 @@ rvf_status rvf_status_get(rvf_store *s, rvf_status_info *o)
                     : s->la                          ? RVF_LOAD_LAYER_A
                     : s->root_only || s->boot_failed ? RVF_LOAD_ROOT
                                                      : RVF_LOAD_MANIFEST;
-    o->partitions_loaded = s->la_loaded;
+    o->partitions_loaded = s->loaded ? s->la_read : s->la_loaded;
     o->hot_vectors = s->man.hotset[RVF_HOT_CACHE].count;
     return RVF_OK;
 }

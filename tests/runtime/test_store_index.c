@@ -428,9 +428,11 @@ static void test_progressive(void)
     rvf_query_params pb = {2000, -1, NULL, 0, 64};
     CHECK_EQ_INT(rvf_query(s, queries, DIM, &pb, big, &n), RVF_OK);
     CHECK_EQ_INT(n, 2000);
+    uint32_t parts = si.partitions_loaded;
     CHECK_EQ_INT(rvf_load(s), RVF_OK);
     rvf_status_get(s, &si);
     CHECK_EQ_INT(si.load_state, RVF_LOAD_FULL);
+    CHECK_EQ_INT(si.partitions_loaded, parts); /* what the Layer-A queries read, still reported */
     /* the load does not read again the partitions the Layer-A queries read: no byte twice */
     printf("  after rvf_load: %llu bytes read of %llu\n", (unsigned long long)si.bytes_read,
            (unsigned long long)si.file_size);
