@@ -10,6 +10,9 @@
 // same ETag as the first response (requests carry If-Match), and exactly the bytes announced. A
 // server that ignores Range (200), answers 416 or 412, truncates, or changes the file gives an
 // RvfError (IO_ERROR) and the source refuses every later fetch: never mixed or missing bytes.
+// load() groups many small gaps into multipart requests (fetchRanges); an answer that is not
+// exactly the ranges asked for (200, malformed, a part missing or different) is dropped and
+// those ranges are fetched one by one with the checks above (a changed file fails as above).
 import { STATUS } from '../gen/rvf_constants.mjs';
 import { RvfError } from './error.js';
 
@@ -23,6 +26,8 @@ const MERGE_GAP = 4096;
 const HOT_SPAN = 4 << 20;
 /** Largest single request. */
 const MAX_CHUNK = 4 << 20;
+/** Most ranges in one multipart request (phase load). */
+const MULTI_RANGES = 64;
 /** Before the segment directory is known, a miss reads ahead to the next cached byte, up to this. */
 const MAX_READAHEAD = 16 << 20;
 
@@ -100,6 +105,55 @@ function parseContentRange(h) {
   return m ? { start: Number(m[1]), end: Number(m[2]) + 1, total: m[3] === '*' ? NaN : Number(m[3]) } : null;
 }
 
+const CRLF = [13, 10];
+const ascii = (s) => Uint8Array.from(s, (c) => c.charCodeAt(0));
+const latin1 = new TextDecoder('latin1');
+
+/** The first index of needle in hay at or after from, or -1. */
+function indexOf(hay, needle, from) {
+  outer: for (let i = from; i + needle.length <= hay.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
+    return i;
+  }
+  return -1;
+}
+
+const isCrlf = (b, i) => b[i] === CRLF[0] && b[i + 1] === CRLF[1];
+
+/**
+ * A multipart/byteranges body (RFC 9110 §14.6) as [{start, end, total, bytes}], or null when
+ * malformed. Each part's length is its Content-Range's (a payload may hold any bytes, the
+ * boundary included): the payload must be followed by CRLF and the next delimiter.
+ */
+export function parseMultipart(body, boundary) {
+  const delim = ascii(`--${boundary}`);
+  // the first delimiter: at the start or after a CRLF (a preamble is ignored)
+  let i = indexOf(body, delim, 0);
+  while (i > 0 && !isCrlf(body, i - 2)) i = indexOf(body, delim, i + 1);
+  if (i < 0) return null;
+  const parts = [];
+  for (;;) {
+    i += delim.length;
+    if (body[i] === 45 && body[i + 1] === 45) return parts.length ? parts : null; // "--": the close
+    while (body[i] === 32 || body[i] === 9) i++; // transport padding
+    if (!isCrlf(body, i)) return null;
+    const hEnd = indexOf(body, ascii('\r\n\r\n'), i);
+    if (hEnd < 0) return null;
+    let cr = null;
+    for (const line of latin1.decode(body.subarray(i + 2, hEnd)).split('\r\n')) {
+      const m = /^content-range\s*:(.*)$/i.exec(line);
+      if (m) cr = parseContentRange(m[1]);
+    }
+    if (!cr || !(cr.end > cr.start)) return null;
+    const at = hEnd + 4;
+    if (at + (cr.end - cr.start) > body.length) return null;
+    parts.push({ ...cr, bytes: body.subarray(at, at + (cr.end - cr.start)) });
+    i = at + (cr.end - cr.start);
+    if (!isCrlf(body, i) || indexOf(body.subarray(i + 2, i + 2 + delim.length), delim, 0) !== 0) return null;
+    i += 2;
+  }
+}
+
 /**
  * An RVF file over HTTP range requests, with the cache the C store reads through.
  * Phases (for the counters): root, level1, hotset, demand, load. A round is one batch of
@@ -136,6 +190,7 @@ export class HttpRangeSource {
     for (const p of ['root', 'level1', 'hotset', 'demand', 'load']) this.stats.phases[p] = { requests: 0, bytes: 0, rounds: 0 };
     this.misses = null;
     this.policy = 'all';
+    this.multipart = true; // until a server answers a multipart request with anything else
   }
 
   #fail(err) {
@@ -230,19 +285,128 @@ export class HttpRangeSource {
     return { level1, hot };
   }
 
-  /** Fetch [start, end) ranges (not cached yet), CONCURRENCY at a time. */
+  /**
+   * Fetch [start, end) ranges (not cached yet), CONCURRENCY at a time. In phase load, more
+   * ranges than CONCURRENCY (the gaps left by demand fetches) are grouped into multipart
+   * requests (`Range: bytes=a-b,c-d,...`, RVF-BRIEF §10.5): at most MULTI_RANGES ranges and
+   * MAX_CHUNK bytes each, spread so that CONCURRENCY requests stay in flight.
+   */
   async fetchRanges(ranges, phase) {
     const list = ranges.slice();
     if (list.length) this.stats.phases[phase].rounds++;
+    if (phase === 'load' && this.multipart && list.length > CONCURRENCY) {
+      const per = Math.min(MULTI_RANGES, Math.ceil(list.length / CONCURRENCY));
+      const groups = [];
+      let g = null, bytes = 0;
+      for (const r of list) {
+        if (!g || g.length >= per || bytes + (r[1] - r[0]) > MAX_CHUNK) {
+          groups.push((g = []));
+          bytes = 0;
+        }
+        g.push(r);
+        bytes += r[1] - r[0];
+      }
+      list.length = 0;
+      list.push(...groups);
+    } else for (let i = 0; i < list.length; i++) list[i] = [list[i]];
     const worker = async () => {
       while (list.length) {
-        const [a, b] = list.shift();
-        const { bytes } = await this.#request(`bytes=${a}-${b - 1}`, phase, a, b);
-        this.cache.add(a, bytes);
-        this.onFetch(phase);
+        const group = list.shift();
+        if (group.length > 1 && this.multipart) {
+          const parts = await this.#requestMulti(group, phase);
+          if (parts) {
+            for (const [a, bytes] of parts) this.cache.add(a, bytes);
+            this.onFetch(phase);
+            continue;
+          }
+          this.multipart = false; // this server does not do multipart: one request per range from now on
+        }
+        for (const [a, b] of group) {
+          const { bytes } = await this.#request(`bytes=${a}-${b - 1}`, phase, a, b);
+          this.cache.add(a, bytes);
+          this.onFetch(phase);
+        }
       }
     };
     await Promise.all(Array.from({ length: Math.min(CONCURRENCY, list.length) }, worker));
+  }
+
+  /**
+   * One multipart request for ranges (sorted, disjoint); resolves to [start, bytes] per range, or
+   * null when the server did not answer with exactly those ranges (200, another status, a
+   * malformed body): the caller then fetches them one by one, whose checks decide. A changed
+   * file (412, another ETag or size) fails as in #request. A single-part 206 whose Content-Range
+   * covers every range is accepted; only the ranges asked for are kept from it.
+   */
+  async #requestMulti(ranges, phase) {
+    if (this.failure) throw this.failure;
+    const range = `bytes=${ranges.map(([a, b]) => `${a}-${b - 1}`).join(',')}`;
+    const headers = { ...this.headers, Range: range };
+    if (this.etag) headers['If-Match'] = this.etag;
+    let res;
+    try {
+      res = await this.fetch(this.url, { headers, signal: this.controller.signal });
+    } catch (e) {
+      if (this.controller.signal.aborted) throw ioError(`${this.url}: aborted (${e?.message ?? e})`);
+      throw ioError(`${this.url}: fetch failed (${e?.message ?? e})`);
+    }
+    const what = `${this.url} (Range: ${ranges.length} ranges)`;
+    const refuse = (detail) => {
+      res.body?.cancel?.().catch(() => {});
+      return ioError(`${what}: ${detail}`);
+    };
+    const count = (n) => {
+      const st = this.stats.phases[phase];
+      st.requests++;
+      st.bytes += n;
+      this.stats.requests++;
+      this.stats.bytes += n;
+    };
+    const decline = () => { // counted as a request with no payload; the caller goes range by range
+      res.body?.cancel?.().catch(() => {});
+      count(0);
+      return null;
+    };
+    if (res.status === 412) this.#fail(refuse(`the file changed on the server (HTTP 412: ETag is no longer ${this.etag})`));
+    if (res.status !== 206) return decline();
+    const etag = res.headers.get('etag');
+    if (this.etag && etag && etag !== this.etag)
+      this.#fail(refuse(`the file changed on the server (ETag ${etag}, was ${this.etag})`));
+    const type = res.headers.get('content-type') ?? '';
+    const cr = parseContentRange(res.headers.get('content-range'));
+    const boundary = /^\s*multipart\/byteranges\s*;(?:.*;)?\s*boundary=(?:"([^"]+)"|([^\s;]+))/i.exec(type);
+    if (!boundary && !cr) return decline();
+    if (cr && this.size && cr.total !== this.size)
+      this.#fail(refuse(`the file changed on the server (${cr.total} bytes, was ${this.size})`));
+    if (!boundary && !(cr.start <= ranges[0][0] && cr.end >= ranges[ranges.length - 1][1])) return decline();
+    let body;
+    try {
+      body = new Uint8Array(await res.arrayBuffer());
+    } catch {
+      return decline(); // a broken body: the per-range requests decide
+    }
+    if (!boundary) {
+      if (body.length !== cr.end - cr.start) return decline();
+      count(body.length);
+      return ranges.map(([a, b]) => [a, body.subarray(a - cr.start, b - cr.start)]);
+    }
+    const parts = parseMultipart(body, boundary[1] ?? boundary[2]);
+    if (!parts) return decline();
+    // exactly the ranges asked for, each once, each of this file's size
+    const want = new Map(ranges.map(([a, b]) => [a, b]));
+    const out = [];
+    let n = 0;
+    for (const p of parts) {
+      if (this.size && p.total !== this.size)
+        this.#fail(ioError(`${what}: the file changed on the server (${p.total} bytes, was ${this.size})`));
+      if (want.get(p.start) !== p.end) return decline();
+      want.delete(p.start);
+      out.push([p.start, p.bytes]);
+      n += p.bytes.length;
+    }
+    if (want.size) return decline();
+    count(n);
+    return out;
   }
 
   /** Coalesce ranges (sorted, merged across small gaps) and cut them into requests. */

@@ -59,11 +59,11 @@ async function ioFails(fn, re, what) {
 
 /** No byte range in the log overlaps another (a cached range is never fetched again). */
 function assertNoRefetch(entries, size) {
-  const spans = entries.map((e) => {
-    const m = /^bytes=(\d*)-(\d*)$/.exec(e.range);
-    assert.ok(m, `range ${e.range}`);
+  const spans = entries.flatMap((e) => e.range.replace(/^bytes=/, '').split(',').map((r) => {
+    const m = /^(\d*)-(\d*)$/.exec(r);
+    assert.ok(m && e.range.startsWith('bytes='), `range ${e.range}`);
     return m[1] === '' ? [size - Number(m[2]), size] : [Number(m[1]), Number(m[2]) + 1];
-  }).sort((a, b) => a[0] - b[0]);
+  })).sort((a, b) => a[0] - b[0]);
   for (let i = 1; i < spans.length; i++) assert.ok(spans[i][0] >= spans[i - 1][1], `bytes ${spans[i][0]} fetched twice: ${JSON.stringify(entries)}`);
 }
 
@@ -206,6 +206,45 @@ describe('openProgressive over nginx', { skip: haveNginx ? false : `${NGINX} is 
     await db.close();
   });
 
+  test('load() after scattered demand fetches groups the gaps into multipart requests', async () => {
+    const from = nginx.mark();
+    const db = await RvfDatabase.openProgressive(`${nginx.base}a.rvf`, { wasm });
+    for (const q of store.queries.slice(0, 6)) await db.query(q, K, { ef: 16 });
+    const pre = nginx.log(from);
+    // the gaps: listed segments (merged where adjacent) not fetched yet
+    const fetched = pre.flatMap((e) => e.range.replace(/^bytes=/, '').split(',')).map((r) => {
+      const [a, b] = r.split('-');
+      return a === '' ? [size - Number(b), size] : [Number(a), Number(b) + 1];
+    });
+    const cached = (o) => fetched.some(([a, b]) => o >= a && o < b);
+    let gaps = 0;
+    for (let i = 0, prev = -1; i < segs.length; i++) {
+      const g = segs[i];
+      if (cached(g.offset)) continue;
+      if (prev !== g.offset) gaps++;
+      prev = g.offset + 64 + g.payloadLength;
+    }
+    assert.ok(gaps > 6, `${gaps} gaps: too few to need multipart`);
+    const mark = nginx.mark();
+    await db.load();
+    const log = nginx.log(mark);
+    assert.ok(log.some((e) => e.range.includes(',')), 'a multipart request');
+    assert.ok(log.every((e) => e.status === 206));
+    assert.equal(log.length, db.network.phases.load.requests);
+    assert.ok(log.length <= Math.ceil(gaps / 64) + 6, `${log.length} requests for ${gaps} gaps`);
+    assertNoRefetch(nginx.log(from), size);
+    const listed = segs.reduce((t, g) => t + 64 + g.payloadLength, 0);
+    assert.ok(db.network.bytesFetched >= listed && db.network.bytesFetched <= size);
+    assert.equal((await db.status()).loadState, 'full');
+    for (const q of store.queries.slice(0, 8)) {
+      assert.deepEqual(await db.query(q, K, { ef: 64 }), await full.query(q, K, { ef: 64 }));
+      assert.deepEqual(await db.query(q, K), await full.query(q, K));
+    }
+    await db.verify();
+    assert.deepEqual(await db.exportBytes(), store.bytes);
+    await db.close();
+  });
+
   test('an exact or filtered query on a fresh open loads first; mutations are READ_ONLY', async () => {
     const db = await RvfDatabase.openProgressive(`${nginx.base}a.rvf`, { wasm });
     const q = store.queries[2];
@@ -281,8 +320,30 @@ describe('openProgressive over nginx', { skip: haveNginx ? false : `${NGINX} is 
 function misbehaving(bytes, mode) {
   let etag = '"v1"';
   let n = 0;
+  const ranges = [];
   const srv = createServer((req, res) => {
     n++;
+    ranges.push(req.headers.range ?? '');
+    const multi = /^bytes=\d+-\d+(,\d+-\d+)+$/.test(req.headers.range ?? '') ? req.headers.range.slice(6).split(',').map((r) => r.split('-').map(Number)) : null;
+    if (multi && mode === 'coalesce') { // one part covering every range asked for
+      const [a, b] = [multi[0][0], multi[multi.length - 1][1] + 1];
+      res.writeHead(206, { 'Content-Range': `bytes ${a}-${b - 1}/${bytes.length}`, 'Content-Length': b - a, ETag: etag });
+      res.end(bytes.subarray(a, b));
+      return;
+    }
+    if (multi && (mode === 'multibad' || mode === 'multicut')) { // multipart, but not the ranges asked for
+      const chunks = [];
+      for (const [i, [a, z]] of multi.entries()) {
+        const b = mode === 'multibad' && i === 1 ? z : z + 1; // the second part one byte short
+        chunks.push(Buffer.from(`\r\n--B0\r\nContent-Type: application/octet-stream\r\nContent-Range: bytes ${a}-${b - 1}/${bytes.length}\r\n\r\n`), bytes.subarray(a, b));
+      }
+      chunks.push(Buffer.from('\r\n--B0--\r\n'));
+      let body = Buffer.concat(chunks);
+      if (mode === 'multicut') body = body.subarray(0, body.length - 100);
+      res.writeHead(206, { 'Content-Type': 'multipart/byteranges; boundary=B0', 'Content-Length': body.length, ETag: etag });
+      res.end(body);
+      return;
+    }
     const m = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? '');
     if (!m) {
       res.writeHead(200, { 'Content-Length': bytes.length, ETag: etag }).end(bytes);
@@ -299,7 +360,7 @@ function misbehaving(bytes, mode) {
     res.writeHead(206, { 'Content-Range': `bytes ${a}-${b - 1}/${total}`, 'Content-Length': body.length, ETag: etag });
     res.end(body);
   });
-  return new Promise((resolve) => srv.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${srv.address().port}/x.rvf`, close: () => new Promise((r) => srv.close(r)) })));
+  return new Promise((resolve) => srv.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${srv.address().port}/x.rvf`, ranges, close: () => new Promise((r) => srv.close(r)) })));
 }
 
 describe('openProgressive against a misbehaving server', () => {
@@ -329,6 +390,39 @@ describe('openProgressive against a misbehaving server', () => {
         };
         await ioFails(run, re, mode);
       } finally {
+        await srv.close();
+      }
+    });
+  }
+
+  for (const mode of ['none', 'multibad', 'multicut', 'coalesce']) {
+    test(`load() against a server that answers multipart requests ${mode === 'none' ? 'with 200' : `as ${mode}`}: the right bytes`, async () => {
+      const srv = await misbehaving(store.bytes, mode);
+      const full = await RvfDatabase.open(store.bytes, { wasm });
+      try {
+        const db = await RvfDatabase.openProgressive(srv.url, { wasm });
+        for (const q of store.queries.slice(0, 6)) await db.query(q, K, { ef: 16 });
+        const pre = srv.ranges.length;
+        await db.load();
+        const asked = srv.ranges.slice(pre);
+        const multi = asked.filter((r) => r.includes(','));
+        assert.ok(multi.length >= 1, 'load tried a multipart request');
+        assert.equal(asked.length, db.network.phases.load.requests);
+        const single = new Set(asked.filter((r) => !r.includes(',')).map((r) => r.slice(6)));
+        const parts = multi.flatMap((r) => r.slice(6).split(','));
+        // a refused multipart request turns multipart off: only those already in flight (6) were sent
+        if (mode !== 'coalesce') assert.ok(multi.length <= 6, `${multi.length} multipart requests`);
+        // a covering single part is used as is; anything else: every range of it asked for alone
+        for (const p of parts) assert.equal(single.has(p), mode !== 'coalesce', `range ${p} (${mode})`);
+        assert.equal((await db.status()).loadState, 'full');
+        for (const q of store.queries.slice(0, 6)) {
+          assert.deepEqual(await db.query(q, K, { ef: 64 }), await full.query(q, K, { ef: 64 }));
+          assert.deepEqual(await db.query(q, K), await full.query(q, K));
+        }
+        assert.deepEqual(await db.exportBytes(), store.bytes);
+        await db.close();
+      } finally {
+        await full.close();
         await srv.close();
       }
     });
