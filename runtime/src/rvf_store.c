@@ -1,5 +1,5 @@
 /* rvf_store.c: the store. State is an in-memory table built from the newest manifest; every
- * mutation is one commit (store_commit): append data segments, sync, append the manifest, sync.
+ * mutation is one commit (rvf_store_commit): append data segments, sync, append the manifest, sync.
  * The in-memory table changes only after the commit returns OK, so a failed write leaves the
  * handle on the last committed state and the next commit overwrites the orphan bytes.
  * This file holds the core (errors, the vector table, loading, booting, the commit, create/open/
@@ -15,24 +15,24 @@
 #include "rvf_store_impl.h"
 
 /* ---- errors with a detail line ---------------------------------------------------------- */
-_Thread_local char store_detail[256];
+_Thread_local char rvf_store_detail[256];
 
 const char *rvf_last_error_detail(void)
 {
-    return store_detail;
+    return rvf_store_detail;
 }
 
-rvf_status store_fail(rvf_status st, const char *fmt, ...)
+rvf_status rvf_store_fail(rvf_status st, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     /* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): va_start is right above */
-    vsnprintf(store_detail, sizeof store_detail, fmt, ap);
+    vsnprintf(rvf_store_detail, sizeof rvf_store_detail, fmt, ap);
     va_end(ap);
     return st;
 }
 
-const char *store_seg_name(uint8_t t)
+const char *rvf_store_seg_name(uint8_t t)
 {
     static const char *names[] = {
         "INVALID",    "VEC_SEG",     "INDEX_SEG",  "OVERLAY_SEG", "JOURNAL_SEG", "MANIFEST_SEG",
@@ -41,7 +41,7 @@ const char *store_seg_name(uint8_t t)
     return t < sizeof names / sizeof names[0] ? names[t] : "segment";
 }
 
-uint64_t store_now_ns(void)
+uint64_t rvf_store_now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -63,7 +63,7 @@ static void random_bytes(uint8_t *out, size_t n)
     }
     if (got < n) { /* no urandom: a hash of time, pid and address is unique enough for ids */
         uint8_t seed[32];
-        uint64_t t = store_now_ns(), pid = (uint64_t)getpid(), a = (uint64_t)(uintptr_t)out;
+        uint64_t t = rvf_store_now_ns(), pid = (uint64_t)getpid(), a = (uint64_t)(uintptr_t)out;
         memcpy(seed, &t, 8);
         memcpy(seed + 8, &pid, 8);
         memcpy(seed + 16, &a, 8);
@@ -80,7 +80,7 @@ static size_t hash_id(uint64_t id, size_t mask)
     return (size_t)id & mask;
 }
 
-int64_t store_find_slot(const rvf_store *s, uint64_t id)
+int64_t rvf_store_find_slot(const rvf_store *s, uint64_t id)
 {
     if (!s->map_cap)
         return -1;
@@ -157,7 +157,7 @@ static rvf_status table_reserve(rvf_store *s, size_t extra)
     return map_grow(s, need);
 }
 
-uint32_t store_index_seg_count(const rvf_manifest *m)
+uint32_t rvf_store_index_seg_count(const rvf_manifest *m)
 {
     uint32_t n = 0;
     for (uint32_t i = 0; i < m->ndir; i++)
@@ -184,7 +184,7 @@ static rvf_status mark_stale(rvf_store *s, size_t j)
     return RVF_OK;
 }
 
-void store_stale_clear(rvf_store *s)
+void rvf_store_stale_clear(rvf_store *s)
 {
     rvf_free(s->stale);
     rvf_free(s->stale_list);
@@ -193,7 +193,7 @@ void store_stale_clear(rvf_store *s)
     s->nstale = s->stale_cap = 0;
 }
 
-void store_index_drop(rvf_store *s)
+void rvf_store_index_drop(rvf_store *s)
 {
     rvf_hnsw_free(s->hnsw);
     s->hnsw = NULL;
@@ -208,7 +208,7 @@ static void meta_clear(slot_meta *m)
     m->n = 0;
 }
 
-rvf_status store_meta_set(slot_meta *m, const rvf_value *f, uint32_t n)
+rvf_status rvf_store_meta_set(slot_meta *m, const rvf_value *f, uint32_t n)
 {
     meta_clear(m);
     if (!n)
@@ -236,9 +236,9 @@ rvf_status store_meta_set(slot_meta *m, const rvf_value *f, uint32_t n)
 
 /* Insert or replace id's vector (row in the store's dtype). A replaced vector loses its
  * metadata and its deletion: the newer copy is authoritative (FORMAT.md). */
-rvf_status store_table_upsert(rvf_store *s, uint64_t id, const uint8_t *row, size_t *slot_out)
+rvf_status rvf_store_table_upsert(rvf_store *s, uint64_t id, const uint8_t *row, size_t *slot_out)
 {
-    int64_t j = store_find_slot(s, id);
+    int64_t j = rvf_store_find_slot(s, id);
     if (j < 0) {
         rvf_status st = table_reserve(s, 1);
         if (st != RVF_OK)
@@ -257,9 +257,9 @@ rvf_status store_table_upsert(rvf_store *s, uint64_t id, const uint8_t *row, siz
     } else {
         meta_clear(&s->meta[j]);
         /* a graph placed the old row: the slot is scanned exactly from now on */
-        bool placed =
-            s->loading ? s->load_dir_i > s->stale_after_dir
-                       : (s->hnsw && (size_t)j < s->hnsw_n) || store_index_seg_count(&s->man) > 0;
+        bool placed = s->loading ? s->load_dir_i > s->stale_after_dir
+                                 : (s->hnsw && (size_t)j < s->hnsw_n) ||
+                                       rvf_store_index_seg_count(&s->man) > 0;
         if (placed) {
             rvf_status st = mark_stale(s, (size_t)j);
             if (st != RVF_OK)
@@ -276,7 +276,7 @@ rvf_status store_table_upsert(rvf_store *s, uint64_t id, const uint8_t *row, siz
     return RVF_OK;
 }
 
-void store_layera_drop(rvf_store *s)
+void rvf_store_layera_drop(rvf_store *s)
 {
     uint32_t np = 0;
     if (s->la)
@@ -298,13 +298,13 @@ void store_layera_drop(rvf_store *s)
     s->la_tried = false;
 }
 
-void store_table_free(rvf_store *s)
+void rvf_store_table_free(rvf_store *s)
 {
-    store_layera_drop(s);
+    rvf_store_layera_drop(s);
     s->la_read = 0;
-    store_index_drop(s);
+    rvf_store_index_drop(s);
     s->hnsw_load_failed = false;
-    store_stale_clear(s);
+    rvf_store_stale_clear(s);
     for (size_t i = 0; i < s->n; i++)
         meta_clear(&s->meta[i]);
     rvf_free(s->ids);
@@ -319,11 +319,11 @@ void store_table_free(rvf_store *s)
     s->n = s->cap = s->ndead = s->map_cap = 0;
 }
 
-static void store_free(rvf_store *s)
+static void rvf_store_free(rvf_store *s)
 {
     if (!s)
         return;
-    store_table_free(s);
+    rvf_store_table_free(s);
     rvf_sketch_free(&s->sketch);
     rvf_manifest_free(&s->man);
     rvf_buf_free(&s->scratch);
@@ -334,7 +334,7 @@ static void store_free(rvf_store *s)
     rvf_free(s);
 }
 
-static rvf_store *store_new(void)
+static rvf_store *rvf_store_new(void)
 {
     rvf_store *s = rvf_calloc(1, sizeof *s);
     if (s)
@@ -342,7 +342,7 @@ static rvf_store *store_new(void)
     return s;
 }
 
-char *store_str_dup(const char *a, const char *suffix)
+char *rvf_store_str_dup(const char *a, const char *suffix)
 {
     size_t la = strlen(a), lb = suffix ? strlen(suffix) : 0;
     char *p = rvf_malloc(la + lb + 1);
@@ -365,10 +365,10 @@ typedef struct meta_ctx {
 static rvf_status meta_row(void *ctx, uint64_t id, const rvf_value *f, uint32_t n)
 {
     meta_ctx *c = ctx;
-    int64_t j = store_find_slot(c->s, id);
+    int64_t j = rvf_store_find_slot(c->s, id);
     if (j < 0 || c->vec_pos[j] > c->dir_pos)
         return RVF_OK; /* metadata of a vector replaced later, or of no vector */
-    return store_meta_set(&c->s->meta[j], f, n);
+    return rvf_store_meta_set(&c->s->meta[j], f, n);
 }
 
 static rvf_status load_data(rvf_store *s);
@@ -388,7 +388,7 @@ static rvf_status load_rows(rvf_store *s, uint32_t dir_i, const uint64_t *ids, c
     }
     for (size_t k = 0; k < count && st == RVF_OK; k++) {
         size_t slot;
-        st = store_table_upsert(s, ids[k], rows + k * s->row_bytes, &slot);
+        st = rvf_store_table_upsert(s, ids[k], rows + k * s->row_bytes, &slot);
         if (st == RVF_OK && *vec_pos)
             (*vec_pos)[slot] = dir_i;
     }
@@ -404,9 +404,9 @@ static rvf_status load_native(rvf_store *s)
     s->metric = m->has_capability ? m->metric : RVF_METRIC_L2;
     s->profile_id = m->profile_id;
     if (!s->dim || (s->dtype != RVF_DTYPE_F32 && s->dtype != RVF_DTYPE_F16))
-        return store_fail(RVF_ERR_INVALID_MANIFEST,
-                          "manifest at %llu: dimension %u dtype %u unsupported",
-                          (unsigned long long)m->offset, s->dim, s->dtype);
+        return rvf_store_fail(RVF_ERR_INVALID_MANIFEST,
+                              "manifest at %llu: dimension %u dtype %u unsupported",
+                              (unsigned long long)m->offset, s->dim, s->dtype);
     s->row_bytes = (size_t)s->dim * rvf_dtype_size(s->dtype);
     uint64_t max_id = m->segment_id;
     for (uint32_t i = 0; i < m->ndir; i++)
@@ -418,7 +418,7 @@ static rvf_status load_native(rvf_store *s)
 }
 
 /* The data of the current manifest: VEC_SEGs and META_SEGs in directory order, then deletions.
- * Read-only stores call this on first use (store_ensure_loaded), so opening reads the root and
+ * Read-only stores call this on first use (rvf_store_ensure_loaded), so opening reads the root and
  * Level 1 only. */
 static rvf_status load_data(rvf_store *s)
 {
@@ -450,12 +450,12 @@ static rvf_status load_data(rvf_store *s)
         const uint64_t *rids;
         const uint8_t *rrows;
         size_t rcount;
-        if (e->seg_type == RVF_SEG_VEC && store_layera_resident(s, e, &rids, &rrows, &rcount)) {
+        if (e->seg_type == RVF_SEG_VEC && rvf_store_layera_resident(s, e, &rids, &rrows, &rcount)) {
             /* a partition a Layer-A query already read (and verified): not read again */
             st = load_rows(s, i, rids, rrows, rcount, &vec_pos, &vec_cap);
             if (st != RVF_OK)
-                st = store_fail(st, "VEC_SEG id %llu (resident partition): %s",
-                                (unsigned long long)e->segment_id, rvf_strerror(st));
+                st = rvf_store_fail(st, "VEC_SEG id %llu (resident partition): %s",
+                                    (unsigned long long)e->segment_id, rvf_strerror(st));
             continue;
         }
         const uint8_t *p;
@@ -466,9 +466,9 @@ static rvf_status load_data(rvf_store *s)
             continue;
         }
         if (st != RVF_OK) {
-            st = store_fail(st, "%s id %llu at offset %llu: %s", store_seg_name(e->seg_type),
-                            (unsigned long long)e->segment_id, (unsigned long long)e->file_offset,
-                            rvf_strerror(st));
+            st = rvf_store_fail(st, "%s id %llu at offset %llu: %s",
+                                rvf_store_seg_name(e->seg_type), (unsigned long long)e->segment_id,
+                                (unsigned long long)e->file_offset, rvf_strerror(st));
             break;
         }
         if (e->seg_type == RVF_SEG_VEC) {
@@ -496,9 +496,9 @@ static rvf_status load_data(rvf_store *s)
             }
             rvf_free(blk);
             if (st != RVF_OK)
-                st = store_fail(st, "VEC_SEG id %llu at offset %llu: %s",
-                                (unsigned long long)e->segment_id,
-                                (unsigned long long)e->file_offset, rvf_strerror(st));
+                st = rvf_store_fail(st, "VEC_SEG id %llu at offset %llu: %s",
+                                    (unsigned long long)e->segment_id,
+                                    (unsigned long long)e->file_offset, rvf_strerror(st));
         } else if (s->n) {
             meta_ctx c = {s, i, vec_pos};
             uint64_t lo, hi;
@@ -511,9 +511,9 @@ static rvf_status load_data(rvf_store *s)
             } else
                 st = rvf_metaseg_decode(p, (size_t)e->payload_length, meta_row, &c);
             if (st != RVF_OK)
-                st = store_fail(st, "META_SEG id %llu at offset %llu: %s",
-                                (unsigned long long)e->segment_id,
-                                (unsigned long long)e->file_offset, rvf_strerror(st));
+                st = rvf_store_fail(st, "META_SEG id %llu at offset %llu: %s",
+                                    (unsigned long long)e->segment_id,
+                                    (unsigned long long)e->file_offset, rvf_strerror(st));
         }
         if (owned)
             rvf_free((void *)p);
@@ -523,11 +523,11 @@ static rvf_status load_data(rvf_store *s)
     rvf_free(ids);
     rvf_free(rows);
     if (st != RVF_OK) {
-        store_table_free(s);
+        rvf_store_table_free(s);
         return st;
     }
     for (size_t i = 0; i < m->ndeleted; i++) {
-        int64_t j = store_find_slot(s, m->deleted[i]);
+        int64_t j = rvf_store_find_slot(s, m->deleted[i]);
         if (j >= 0 && !s->dead[j]) {
             s->dead[j] = 1;
             s->ndead++;
@@ -535,7 +535,7 @@ static rvf_status load_data(rvf_store *s)
     }
     s->loaded = true;
     s->la_read = s->la_loaded; /* still reported once the progressive copies are freed */
-    store_layera_drop(s);      /* the progressive state's rows are in the table now */
+    rvf_store_layera_drop(s);  /* the progressive state's rows are in the table now */
     s->la_tried = true;
     return RVF_OK;
 }
@@ -544,7 +544,7 @@ static rvf_status load_data(rvf_store *s)
  * than the root (RVF_LOAD_ROOT -> RVF_LOAD_MANIFEST). A read error leaves the store as it was, so
  * the call can be retried (a range source that fetches asynchronously fails and retries, js/);
  * a damaged Level 1 falls back to the previous manifest by the backward scan (RVF-BRIEF §4.5). */
-rvf_status store_ensure_manifest(rvf_store *s)
+rvf_status rvf_store_ensure_manifest(rvf_store *s)
 {
     if (s->boot_failed != RVF_OK)
         return s->boot_failed;
@@ -565,20 +565,20 @@ rvf_status store_ensure_manifest(rvf_store *s)
     case RVF_ERR_SEGMENT_TOO_LARGE:
         s->root_only = false;
         memset(&s->man, 0, sizeof s->man);
-        st = store_boot(s, -1, false);
+        st = rvf_store_boot(s, -1, false);
         break;
     default:
-        return store_fail(st, "reading Level 1 of the manifest at offset %llu: %s",
-                          (unsigned long long)s->man.offset, rvf_strerror(st));
+        return rvf_store_fail(st, "reading Level 1 of the manifest at offset %llu: %s",
+                              (unsigned long long)s->man.offset, rvf_strerror(st));
     }
     if (st != RVF_OK)
         s->boot_failed = st;
     return st;
 }
 
-rvf_status store_ensure_loaded(rvf_store *s)
+rvf_status rvf_store_ensure_loaded(rvf_store *s)
 {
-    rvf_status st = store_ensure_manifest(s);
+    rvf_status st = rvf_store_ensure_manifest(s);
     if (st != RVF_OK)
         return st;
     return s->loaded ? RVF_OK : load_data(s);
@@ -595,7 +595,7 @@ static rvf_status ref_vector(void *ctx, uint64_t id, const float *v, uint32_t di
         return RVF_ERR_OUT_OF_MEMORY;
     for (uint32_t i = 0; i < dim; i++)
         rvfk_st_f32(row + 4 * (size_t)i, v[i]);
-    rvf_status st = store_table_upsert(s, id, row, NULL);
+    rvf_status st = rvf_store_table_upsert(s, id, row, NULL);
     rvf_free(row);
     return st;
 }
@@ -603,7 +603,7 @@ static rvf_status ref_vector(void *ctx, uint64_t id, const float *v, uint32_t di
 static rvf_status ref_deleted(void *ctx, uint64_t id)
 {
     rvf_store *s = ctx;
-    int64_t j = store_find_slot(s, id);
+    int64_t j = rvf_store_find_slot(s, id);
     if (j >= 0 && !s->dead[j]) {
         s->dead[j] = 1;
         s->ndead++;
@@ -640,7 +640,7 @@ static rvf_status load_reference(rvf_store *s)
     rvf_ref_sink probe = {s, NULL, NULL, NULL};
     rvf_status st = rvf_ref_load(s->io, &info, &probe);
     if (st != RVF_OK)
-        return store_fail(st, "reference-dialect file: %s", rvf_strerror(st));
+        return rvf_store_fail(st, "reference-dialect file: %s", rvf_strerror(st));
     s->dialect = 1;
     s->read_only = true;
     s->dim = info.dimension;
@@ -651,7 +651,7 @@ static rvf_status load_reference(rvf_store *s)
     rvf_ref_sink sink = {s, ref_segment, ref_vector, ref_deleted};
     st = rvf_ref_load(s->io, &info, &sink);
     if (st != RVF_OK)
-        return store_fail(st, "reference-dialect file: %s", rvf_strerror(st));
+        return rvf_store_fail(st, "reference-dialect file: %s", rvf_strerror(st));
     s->man.epoch = info.epoch;
     s->man.dimension = info.dimension;
     s->man.offset = info.manifest_offset;
@@ -664,16 +664,17 @@ static rvf_status load_reference(rvf_store *s)
     s->loaded = true;
     s->recovered_from = info.skipped_bad;
     if (info.skipped_bad != UINT64_MAX)
-        store_fail(RVF_OK,
-                   "reference-dialect file: the manifest at offset %llu fails its content hash; "
-                   "opened the previous one (epoch %u)",
-                   (unsigned long long)info.skipped_bad, info.epoch);
+        rvf_store_fail(
+            RVF_OK,
+            "reference-dialect file: the manifest at offset %llu fails its content hash; "
+            "opened the previous one (epoch %u)",
+            (unsigned long long)info.skipped_bad, info.epoch);
     return RVF_OK;
 }
 
 /* Find the newest manifest and load it (or the reference dialect). root_boot: read only the
- * root (4096 bytes) when it is valid; Level 1 follows on first use (store_ensure_manifest). */
-rvf_status store_boot(rvf_store *s, int64_t at_epoch, bool root_boot)
+ * root (4096 bytes) when it is valid; Level 1 follows on first use (rvf_store_ensure_manifest). */
+rvf_status rvf_store_boot(rvf_store *s, int64_t at_epoch, bool root_boot)
 {
     uint64_t fsz = s->io->size(s->io);
     uint64_t bad;
@@ -689,28 +690,28 @@ rvf_status store_boot(rvf_store *s, int64_t at_epoch, bool root_boot)
             return RVF_OK;
         }
         if (st != RVF_ERR_MANIFEST_NOT_FOUND)
-            return store_fail(st, "reading the root: %s", rvf_strerror(st));
+            return rvf_store_fail(st, "reading the root: %s", rvf_strerror(st));
     }
     st = rvf_manifest_locate(s->io, fsz, &s->man, &bad);
     if (st == RVF_ERR_MANIFEST_NOT_FOUND && rvf_ref_detect(s->io))
         return load_reference(s);
     if (st != RVF_OK)
-        return store_fail(st, "no valid RVF manifest in %llu bytes", (unsigned long long)fsz);
+        return rvf_store_fail(st, "no valid RVF manifest in %llu bytes", (unsigned long long)fsz);
     s->recovered_from = bad;
     if (bad != UINT64_MAX) /* opened, but say why this is not the newest commit */
-        store_fail(RVF_OK,
-                   "the manifest at offset %llu is damaged; opened the previous one (epoch %u)",
-                   (unsigned long long)bad, s->man.epoch);
+        rvf_store_fail(RVF_OK,
+                       "the manifest at offset %llu is damaged; opened the previous one (epoch %u)",
+                       (unsigned long long)bad, s->man.epoch);
     while (at_epoch >= 0 && s->man.epoch != (uint32_t)at_epoch) {
         if (!s->man.has_chain || s->man.epoch < (uint32_t)at_epoch || !s->man.prev_manifest_id)
-            return store_fail(RVF_ERR_NOT_FOUND, "epoch %lld is not in the manifest chain",
-                              (long long)at_epoch);
+            return rvf_store_fail(RVF_ERR_NOT_FOUND, "epoch %lld is not in the manifest chain",
+                                  (long long)at_epoch);
         uint64_t prev = s->man.prev_manifest_offset;
         rvf_manifest_free(&s->man);
         st = rvf_manifest_read_at(s->io, prev, fsz, &s->man);
         if (st != RVF_OK)
-            return store_fail(st, "manifest chain broken at offset %llu: %s",
-                              (unsigned long long)prev, rvf_strerror(st));
+            return rvf_store_fail(st, "manifest chain broken at offset %llu: %s",
+                                  (unsigned long long)prev, rvf_strerror(st));
     }
     return load_native(s);
 }
@@ -724,7 +725,7 @@ static rvf_status io_sync(rvf_store *s)
 /* The commit (FORMAT.md "Write protocol"): data segments (already encoded in `data`, starting at
  * file offset s->end, their directory entries in add[]), fsync, then the manifest `m` (whose dir,
  * deleted list and counters the caller prepared), fsync. On success s->man becomes m. */
-rvf_status store_commit(rvf_store *s, rvf_buf *data, rvf_manifest *m)
+rvf_status rvf_store_commit(rvf_store *s, rvf_buf *data, rvf_manifest *m)
 {
     if (s->read_only)
         return RVF_ERR_READ_ONLY;
@@ -734,8 +735,8 @@ rvf_status store_commit(rvf_store *s, rvf_buf *data, rvf_manifest *m)
         if (st == RVF_OK)
             st = io_sync(s);
         if (st != RVF_OK)
-            return store_fail(st, "appending %zu bytes at offset %llu: %s", data->len,
-                              (unsigned long long)s->end, rvf_strerror(st));
+            return rvf_store_fail(st, "appending %zu bytes at offset %llu: %s", data->len,
+                                  (unsigned long long)s->end, rvf_strerror(st));
     }
     m->offset = s->end + data->len;
     m->segment_id = s->next_seg_id++;
@@ -745,7 +746,7 @@ rvf_status store_commit(rvf_store *s, rvf_buf *data, rvf_manifest *m)
     if (m->has_chain) /* the superseded manifest becomes dead space (added to what the caller
                          counted, e.g. segments it dropped from the directory) */
         m->dead_bytes += RVF_SEGMENT_HEADER_SIZE + s->man.payload_length;
-    m->modified_ns = store_now_ns();
+    m->modified_ns = rvf_store_now_ns();
     rvf_buf mb;
     rvf_buf_init(&mb);
     st = rvf_manifest_emit(&mb, m, s->algo);
@@ -756,8 +757,8 @@ rvf_status store_commit(rvf_store *s, rvf_buf *data, rvf_manifest *m)
     uint64_t new_end = m->offset + mb.len;
     rvf_buf_free(&mb);
     if (st != RVF_OK)
-        return store_fail(st, "writing the manifest at offset %llu: %s",
-                          (unsigned long long)m->offset, rvf_strerror(st));
+        return rvf_store_fail(st, "writing the manifest at offset %llu: %s",
+                              (unsigned long long)m->offset, rvf_strerror(st));
     rvf_manifest_free(&s->man);
     s->man = *m;
     s->end = new_end;
@@ -765,7 +766,7 @@ rvf_status store_commit(rvf_store *s, rvf_buf *data, rvf_manifest *m)
 }
 
 /* A copy of the current manifest's state for the next commit (dir and deleted duplicated). */
-rvf_status store_manifest_next(rvf_store *s, rvf_manifest *m, uint32_t extra_dir)
+rvf_status rvf_store_manifest_next(rvf_store *s, rvf_manifest *m, uint32_t extra_dir)
 {
     *m = s->man;
     m->dir = rvf_malloc(((size_t)s->man.ndir + extra_dir) * sizeof *m->dir + 1);
@@ -781,8 +782,8 @@ rvf_status store_manifest_next(rvf_store *s, rvf_manifest *m, uint32_t extra_dir
 
 /* Deleted ids (sorted) of the table after the pending change: slots in `kill` deleted, slots in
  * `revive` (re-ingested) live again; either may be NULL. */
-rvf_status store_deleted_list(rvf_store *s, const uint8_t *kill, const uint8_t *revive,
-                              uint64_t **out, size_t *n)
+rvf_status rvf_store_deleted_list(rvf_store *s, const uint8_t *kill, const uint8_t *revive,
+                                  uint64_t **out, size_t *n)
 {
 #define RVF_GONE(i) ((s->dead[i] && !(revive && revive[i])) || (kill && kill[i]))
     size_t cnt = 0;
@@ -839,8 +840,8 @@ rvf_status store_deleted_list(rvf_store *s, const uint8_t *kill, const uint8_t *
 
 /* Append a WITNESS_SEG (one entry, genesis) for an action; links it to the previous head by
  * including the head's hex in the action record. */
-void store_witness_emit(const rvf_store *s, rvf_buf *data, uint64_t base, uint64_t *next_id,
-                        rvf_manifest *m, uint8_t type, const char *action)
+void rvf_store_witness_emit(const rvf_store *s, rvf_buf *data, uint64_t base, uint64_t *next_id,
+                            rvf_manifest *m, uint8_t type, const char *action)
 {
     if (s->no_witness && type != RVF_WITNESS_DERIVATION) /* lineage is always witnessed */
         return;
@@ -851,7 +852,7 @@ void store_witness_emit(const rvf_store *s, rvf_buf *data, uint64_t base, uint64
     int len = snprintf(rec, sizeof rec, "%s,prev=%s", action, hex);
     rvf_buf w;
     rvf_buf_init(&w);
-    rvf_witness_append(&w, rec, (size_t)len, store_now_ns(), type);
+    rvf_witness_append(&w, rec, (size_t)len, rvf_store_now_ns(), type);
     if (rvf_buf_status(&w) == RVF_OK) {
         rvf_dir_entry *e = &m->dir[m->ndir];
         rvf_seg_emit(data, base, RVF_SEG_WITNESS, 0, (*next_id)++, s->algo, w.data, w.len, 0, e);
@@ -880,16 +881,16 @@ rvf_options rvf_options_default(uint32_t dimension)
 static rvf_status check_options(const rvf_options *o)
 {
     if (!o || o->dimension == 0 || o->dimension > 65535)
-        return store_fail(RVF_ERR_INVALID_ARGUMENT, "dimension must be 1..65535");
+        return rvf_store_fail(RVF_ERR_INVALID_ARGUMENT, "dimension must be 1..65535");
     if (o->metric > RVF_METRIC_COSINE)
-        return store_fail(RVF_ERR_METRIC_UNSUPPORTED,
-                          "metric %d: use L2, IP or cosine for float vectors", (int)o->metric);
+        return rvf_store_fail(RVF_ERR_METRIC_UNSUPPORTED,
+                              "metric %d: use L2, IP or cosine for float vectors", (int)o->metric);
     if (o->dtype != RVF_DTYPE_F32 && o->dtype != RVF_DTYPE_F16)
-        return store_fail(RVF_ERR_INVALID_ARGUMENT, "dtype must be f32 or f16");
+        return rvf_store_fail(RVF_ERR_INVALID_ARGUMENT, "dtype must be f32 or f16");
     if (o->checksum_algo && o->checksum_algo != RVF_HASH_XXH3_128 &&
         o->checksum_algo != RVF_HASH_SHAKE256)
-        return store_fail(RVF_ERR_INVALID_ARGUMENT,
-                          "checksum_algo must be 1 (XXH3-128) or 2 (SHAKE-256)");
+        return rvf_store_fail(RVF_ERR_INVALID_ARGUMENT,
+                              "checksum_algo must be 1 (XXH3-128) or 2 (SHAKE-256)");
     return RVF_OK;
 }
 
@@ -916,7 +917,7 @@ static rvf_status first_manifest(const rvf_store *s, rvf_manifest *m)
     m->metric = s->metric;
     m->has_capability = true;
     m->min_hw_profile = 3; /* Full: float vectors and exact scan */
-    m->created_ns = store_now_ns();
+    m->created_ns = rvf_store_now_ns();
     random_bytes(m->file_id, 16);
     m->dir = rvf_malloc(sizeof *m->dir * 2);
     return m->dir ? RVF_OK : RVF_ERR_OUT_OF_MEMORY;
@@ -924,8 +925,8 @@ static rvf_status first_manifest(const rvf_store *s, rvf_manifest *m)
 
 /* The first commit of a new store (epoch 0, empty): a PROVENANCE witness, or for a child of
  * `parent` the lineage fields in the root and a DERIVATION witness (always written). */
-static rvf_status store_init_file(rvf_store *s, const rvf_store *parent, uint8_t derivation_type,
-                                  const char *description)
+static rvf_status rvf_store_init_file(rvf_store *s, const rvf_store *parent,
+                                      uint8_t derivation_type, const char *description)
 {
     rvf_manifest m;
     if (first_manifest(s, &m) != RVF_OK)
@@ -936,8 +937,8 @@ static rvf_status store_init_file(rvf_store *s, const rvf_store *parent, uint8_t
     rvf_buf data;
     rvf_buf_init(&data);
     if (!parent) {
-        store_witness_emit(s, &data, s->end, &s->next_seg_id, &m, RVF_WITNESS_PROVENANCE,
-                           "create:epoch=0");
+        rvf_store_witness_emit(s, &data, s->end, &s->next_seg_id, &m, RVF_WITNESS_PROVENANCE,
+                               "create:epoch=0");
     } else {
         memcpy(m.parent_id, parent->man.file_id, 16);
         rvf_shake256(parent->man.root, RVF_ROOT_SIZE, m.parent_hash, 32);
@@ -950,11 +951,11 @@ static rvf_status store_init_file(rvf_store *s, const rvf_store *parent, uint8_t
         int k = snprintf(act, sizeof act, "derive:type=%u,lineage=", derivation_type);
         for (int i = 0; i < 32 && k < (int)sizeof act - 3; i++)
             k += snprintf(act + k, sizeof act - (size_t)k, "%02x", h[i]);
-        store_witness_emit(s, &data, s->end, &s->next_seg_id, &m, RVF_WITNESS_DERIVATION, act);
+        rvf_store_witness_emit(s, &data, s->end, &s->next_seg_id, &m, RVF_WITNESS_DERIVATION, act);
     }
     rvf_status st = rvf_buf_status(&data);
     if (st == RVF_OK)
-        st = store_commit(s, &data, &m);
+        st = rvf_store_commit(s, &data, &m);
     if (st != RVF_OK) /* on success the store owns m */
         rvf_manifest_free(&m);
     rvf_buf_free(&data);
@@ -969,14 +970,14 @@ static rvf_status begin_new_file(rvf_store *s, const char *path, char **tmp)
 {
     *tmp = NULL;
     if (access(path, F_OK) == 0)
-        return store_fail(RVF_ERR_ALREADY_EXISTS, "%s already exists", path);
-    *tmp = store_str_dup(path, ".create.tmp");
+        return rvf_store_fail(RVF_ERR_ALREADY_EXISTS, "%s already exists", path);
+    *tmp = rvf_store_str_dup(path, ".create.tmp");
     if (!*tmp)
         return RVF_ERR_OUT_OF_MEMORY;
     unlink(*tmp);
     rvf_status st = rvf_io_file_open(*tmp, RVF_IO_READ | RVF_IO_WRITE | RVF_IO_CREATE, &s->io);
     if (st != RVF_OK)
-        st = store_fail(st, "creating %s: %s", *tmp, rvf_strerror(st));
+        st = rvf_store_fail(st, "creating %s: %s", *tmp, rvf_strerror(st));
     return st;
 }
 
@@ -988,13 +989,13 @@ static rvf_status publish_new_file(rvf_store *s, const char *path, const char *t
     if (link(tmp, path) != 0) {
         int e = errno;
         if (e == EEXIST)
-            st = store_fail(RVF_ERR_ALREADY_EXISTS, "%s already exists", path);
+            st = rvf_store_fail(RVF_ERR_ALREADY_EXISTS, "%s already exists", path);
         else if (access(path, F_OK) != 0 && rename(tmp, path) == 0)
             /* no hard links on this file system (EPERM, ENOTSUP, EMLINK under Emscripten): a
              * rename, exclusive only up to the check just made */
             return s->no_sync ? RVF_OK : rvf_fsync_dir(path);
         else
-            st = store_fail(RVF_ERR_IO_ERROR, "linking %s to %s: %s", tmp, path, strerror(e));
+            st = rvf_store_fail(RVF_ERR_IO_ERROR, "linking %s to %s: %s", tmp, path, strerror(e));
     }
     unlink(tmp);
     if (st == RVF_OK && !s->no_sync)
@@ -1003,31 +1004,31 @@ static rvf_status publish_new_file(rvf_store *s, const char *path, const char *t
 }
 
 /* A new file at path, locked, published whole (begin_new_file / publish_new_file). */
-rvf_status store_create(const char *path, const rvf_options *opt, const rvf_store *parent,
-                        uint8_t derivation_type, const char *description, rvf_store **out)
+rvf_status rvf_store_create(const char *path, const rvf_options *opt, const rvf_store *parent,
+                            uint8_t derivation_type, const char *description, rvf_store **out)
 {
-    rvf_store *s = store_new();
+    rvf_store *s = rvf_store_new();
     if (!s)
         return RVF_ERR_OUT_OF_MEMORY;
     apply_options(s, opt);
     rvf_status st = RVF_OK;
-    s->path = store_str_dup(path, NULL);
+    s->path = rvf_store_str_dup(path, NULL);
     if (!s->path)
         st = RVF_ERR_OUT_OF_MEMORY;
     if (st == RVF_OK && (st = rvf_lock_acquire(path, &s->lock)) != RVF_OK)
-        st = store_fail(st, "%s.lock is held by another writer", path);
+        st = rvf_store_fail(st, "%s.lock is held by another writer", path);
     char *tmp = NULL;
     if (st == RVF_OK)
         st = begin_new_file(s, path, &tmp);
     if (st == RVF_OK)
-        st = store_init_file(s, parent, derivation_type, description);
+        st = rvf_store_init_file(s, parent, derivation_type, description);
     if (st == RVF_OK)
         st = publish_new_file(s, path, tmp);
     if (st != RVF_OK && tmp)
         unlink(tmp);
     rvf_free(tmp);
     if (st != RVF_OK) {
-        store_free(s);
+        rvf_store_free(s);
         return st;
     }
     *out = s;
@@ -1037,20 +1038,20 @@ rvf_status store_create(const char *path, const rvf_options *opt, const rvf_stor
 rvf_status rvf_create(const char *path, const rvf_options *opt, rvf_store **out)
 {
     *out = NULL;
-    store_detail[0] = 0;
+    rvf_store_detail[0] = 0;
     rvf_status st = check_options(opt);
-    return st != RVF_OK ? st : store_create(path, opt, NULL, 0, NULL, out);
+    return st != RVF_OK ? st : rvf_store_create(path, opt, NULL, 0, NULL, out);
 }
 
 static rvf_status open_path(const char *path, bool write, int64_t at_epoch, rvf_store **out)
 {
     *out = NULL;
-    store_detail[0] = 0;
-    rvf_store *s = store_new();
+    rvf_store_detail[0] = 0;
+    rvf_store *s = rvf_store_new();
     if (!s)
         return RVF_ERR_OUT_OF_MEMORY;
     rvf_status st = RVF_OK;
-    s->path = store_str_dup(path, NULL);
+    s->path = rvf_store_str_dup(path, NULL);
     s->read_only = !write;
     s->lazy = !write;
     s->algo = RVF_HASH_XXH3_128;
@@ -1059,9 +1060,9 @@ static rvf_status open_path(const char *path, bool write, int64_t at_epoch, rvf_
         st = RVF_ERR_OUT_OF_MEMORY;
     if (st == RVF_OK && write) {
         if ((st = rvf_lock_acquire(path, &s->lock)) != RVF_OK)
-            st = store_fail(st, "%s.lock is held by another writer", path);
+            st = rvf_store_fail(st, "%s.lock is held by another writer", path);
         else { /* a compaction that died before its rename leaves a temporary file */
-            char *tmp = store_str_dup(path, ".compact.tmp");
+            char *tmp = rvf_store_str_dup(path, ".compact.tmp");
             if (tmp)
                 unlink(tmp);
             rvf_free(tmp);
@@ -1070,9 +1071,9 @@ static rvf_status open_path(const char *path, bool write, int64_t at_epoch, rvf_
     if (st == RVF_OK &&
         (st = rvf_io_file_open(path, write ? RVF_IO_READ | RVF_IO_WRITE : RVF_IO_READ, &s->io)) !=
             RVF_OK)
-        st = store_fail(st, "opening %s: %s", path, rvf_strerror(st));
+        st = rvf_store_fail(st, "opening %s: %s", path, rvf_strerror(st));
     if (st == RVF_OK)
-        st = store_boot(s, at_epoch, false);
+        st = rvf_store_boot(s, at_epoch, false);
     if (st == RVF_OK && write && !s->read_only && s->end < s->io->size(s->io)) {
         /* uncommitted bytes after the newest valid manifest: drop them before appending */
         st = s->io->truncate(s->io, s->end);
@@ -1082,7 +1083,7 @@ static rvf_status open_path(const char *path, bool write, int64_t at_epoch, rvf_
     if (st == RVF_OK && at_epoch >= 0)
         s->read_only = true;
     if (st != RVF_OK) {
-        store_free(s);
+        rvf_store_free(s);
         return st;
     }
     *out = s;
@@ -1107,10 +1108,10 @@ rvf_status rvf_open_at_epoch(const char *path, uint32_t epoch, rvf_store **out)
 static rvf_status open_io(rvf_io *io, bool writable, bool root_boot, rvf_store **out)
 {
     *out = NULL;
-    store_detail[0] = 0;
+    rvf_store_detail[0] = 0;
     if (!io)
         return RVF_ERR_OUT_OF_MEMORY;
-    rvf_store *s = store_new();
+    rvf_store *s = rvf_store_new();
     if (!s) {
         io->close(io);
         return RVF_ERR_OUT_OF_MEMORY;
@@ -1121,11 +1122,11 @@ static rvf_status open_io(rvf_io *io, bool writable, bool root_boot, rvf_store *
     s->memory = writable;
     s->algo = RVF_HASH_XXH3_128;
     s->block_vectors = RVF_VEC_BLOCK_VECTORS;
-    rvf_status st = store_boot(s, -1, root_boot);
+    rvf_status st = rvf_store_boot(s, -1, root_boot);
     if (st == RVF_OK && writable && !s->read_only && s->end < io->size(io))
         st = io->truncate(io, s->end);
     if (st != RVF_OK) {
-        store_free(s);
+        rvf_store_free(s);
         return st;
     }
     *out = s;
@@ -1165,20 +1166,20 @@ rvf_status rvf_open_memory(const void *bytes, size_t len, rvf_store **out)
 rvf_status rvf_create_memory(const rvf_options *opt, rvf_store **out)
 {
     *out = NULL;
-    store_detail[0] = 0;
+    rvf_store_detail[0] = 0;
     rvf_status st = check_options(opt);
     if (st != RVF_OK)
         return st;
-    rvf_store *s = store_new();
+    rvf_store *s = rvf_store_new();
     if (!s)
         return RVF_ERR_OUT_OF_MEMORY;
     apply_options(s, opt);
     s->memory = true;
     st = rvf_io_memory(NULL, 0, &s->io);
     if (st == RVF_OK)
-        st = store_init_file(s, NULL, 0, NULL);
+        st = rvf_store_init_file(s, NULL, 0, NULL);
     if (st != RVF_OK) {
-        store_free(s);
+        rvf_store_free(s);
         return st;
     }
     *out = s;
@@ -1208,7 +1209,7 @@ rvf_status rvf_refresh(rvf_store *s)
     rvf_store old = *s;
     *s = *ns;
     *ns = old;
-    store_free(ns);
+    rvf_store_free(ns);
     return RVF_OK;
 }
 
@@ -1219,6 +1220,6 @@ rvf_status rvf_close(rvf_store *s)
     rvf_status st = RVF_OK;
     if (!s->read_only && s->io->sync && !s->no_sync)
         st = s->io->sync(s->io);
-    store_free(s);
+    rvf_store_free(s);
     return st;
 }

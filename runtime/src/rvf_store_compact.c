@@ -80,7 +80,7 @@ static rvf_status compact_partition(rvf_store *s, sort_item *it, size_t m, compa
     if (st != RVF_OK) { /* no partition layout: the compaction goes on in id order */
         compact_parts_free(cp);
         memset(cp, 0, sizeof *cp);
-        store_sort_items(it, m);
+        rvf_store_sort_items(it, m);
     }
     return st == RVF_OK || st == RVF_ERR_INVALID_ARGUMENT ? RVF_OK : st;
 }
@@ -126,7 +126,7 @@ static rvf_status compact_layera(rvf_store *s, const rvf_hnsw *g, const uint8_t 
 static rvf_status compact_hot(rvf_store *s, const rvf_hnsw *g, const sort_item *it,
                               const uint8_t *rows, size_t m, compact_parts *cp)
 {
-    rvf_status st = store_sketch_ready(s);
+    rvf_status st = rvf_store_sketch_ready(s);
     if (st != RVF_OK || !s->sketch.total_accesses || !m)
         return st == RVF_ERR_IO_ERROR ? st : RVF_OK;
     size_t entry = rvf_hotseg_entry_size((uint16_t)s->dim, RVF_HOT_F16, rvf_hnsw_get_params(g).m);
@@ -175,17 +175,17 @@ static rvf_status compact_index(rvf_store *s, const sort_item *it, size_t m, con
 {
     rvf_status st = RVF_OK;
     if (!s->hnsw || !s->hnsw_persisted) {
-        store_index_drop(s);
-        st = store_index_load(s, -1);
+        rvf_store_index_drop(s);
+        st = rvf_store_index_load(s, -1);
         if (st == RVF_ERR_NOT_FOUND || (st != RVF_OK && st != RVF_ERR_OUT_OF_MEMORY))
             return RVF_OK; /* nothing usable: no index in the new file */
     }
     if (st == RVF_OK) {
-        rvf_hnsw_source src = store_rows_source(s);
+        rvf_hnsw_source src = rvf_store_rows_source(s);
         st = rvf_hnsw_set_source(s->hnsw, &src);
     }
     if (st == RVF_OK)
-        st = store_index_extend(s, NULL);
+        st = rvf_store_index_extend(s, NULL);
     uint32_t *map = st == RVF_OK ? rvf_malloc((s->n + 1) * sizeof *map) : NULL;
     if (st == RVF_OK && !map)
         st = RVF_ERR_OUT_OF_MEMORY;
@@ -268,13 +268,13 @@ static rvf_status compact_image(rvf_store *s, rvf_buf *img, rvf_manifest *nm)
     for (size_t j = 0; j < s->n; j++)
         if (!s->dead[j])
             it[m++] = (sort_item){s->ids[j], (uint32_t)j};
-    store_sort_items(it, m);
+    rvf_store_sort_items(it, m);
     rvf_status st = RVF_OK;
     /* an indexed store is laid out by partition (Layer A, §5.3/§6.2): k-means over the live
      * rows, slots sorted by centroid then id, one VEC_SEG per partition */
     compact_parts cp;
     memset(&cp, 0, sizeof cp);
-    if (store_index_seg_count(&s->man) && s->dtype == RVF_DTYPE_F32 && m >= 64)
+    if (rvf_store_index_seg_count(&s->man) && s->dtype == RVF_DTYPE_F32 && m >= 64)
         st = compact_partition(s, it, m, &cp);
     uint32_t nverb = 0;
     for (uint32_t i = 0; i < s->man.ndir; i++)
@@ -297,7 +297,7 @@ static rvf_status compact_image(rvf_store *s, rvf_buf *img, rvf_manifest *nm)
         mit = rvf_malloc((m + 1) * sizeof *mit);
         if (mit) {
             memcpy(mit, it, m * sizeof *mit);
-            store_sort_items(mit, m);
+            rvf_store_sort_items(mit, m);
         } else {
             mit = it;
             st = RVF_ERR_OUT_OF_MEMORY;
@@ -365,7 +365,7 @@ static rvf_status compact_image(rvf_store *s, rvf_buf *img, rvf_manifest *nm)
         a = last + 1;
     }
     /* the index, renumbered to the new slot order (deleted nodes removed) */
-    if (st == RVF_OK && store_index_seg_count(&s->man)) {
+    if (st == RVF_OK && rvf_store_index_seg_count(&s->man)) {
         bool emitted = false;
         st = compact_index(s, it, m, rows, img, seg_id, &nm->dir[nm->ndir], &emitted, &cp);
         if (emitted) {
@@ -387,8 +387,9 @@ static rvf_status compact_image(rvf_store *s, rvf_buf *img, rvf_manifest *nm)
         rvfk_seg_header_decode(hb, &h);
         uint64_t span = rvfk_seg_span(&h, 0);
         if (span > fsz - e->file_offset || span % 64 || span >= (1ull << 33)) {
-            st = store_fail(RVF_ERR_TRUNCATED_SEGMENT, "%s at offset %llu runs past the file",
-                            store_seg_name(e->seg_type), (unsigned long long)e->file_offset);
+            st =
+                rvf_store_fail(RVF_ERR_TRUNCATED_SEGMENT, "%s at offset %llu runs past the file",
+                               rvf_store_seg_name(e->seg_type), (unsigned long long)e->file_offset);
             break;
         }
         rvf_dir_entry ne = *e;
@@ -404,9 +405,9 @@ static rvf_status compact_image(rvf_store *s, rvf_buf *img, rvf_manifest *nm)
             nm->witness_seg_offset = ne.file_offset;
     }
     /* the access sketch (read first if this handle never counted, so it is carried over) */
-    if (st == RVF_OK && (st = store_sketch_ready(s)) == RVF_OK && s->sketch.total_accesses) {
+    if (st == RVF_OK && (st = rvf_store_sketch_ready(s)) == RVF_OK && s->sketch.total_accesses) {
         s->sketch_dirty = true;
-        st = store_sketch_emit(s, img, 0, &seg_id, nm, false);
+        st = rvf_store_sketch_emit(s, img, 0, &seg_id, nm, false);
     }
     /* the hot cache, then Layer A last, so both sit right before the manifest (within the last
      * 4 MB, §6.2); hot_cache = {its header, the first entry (0x40), the entry count} */
@@ -437,7 +438,7 @@ static rvf_status compact_image(rvf_store *s, rvf_buf *img, rvf_manifest *nm)
     nm->total_vectors = m;
     nm->epoch = s->man.epoch + 1;
     nm->dead_bytes = 0;
-    nm->last_compaction_ns = store_now_ns();
+    nm->last_compaction_ns = rvf_store_now_ns();
     nm->has_chain = false; /* the new file starts a new chain */
     nm->segment_id = seg_id;
     return rvf_buf_status(img);
@@ -445,12 +446,12 @@ static rvf_status compact_image(rvf_store *s, rvf_buf *img, rvf_manifest *nm)
 
 rvf_status rvf_compact(rvf_store *s)
 {
-    store_detail[0] = 0;
+    rvf_store_detail[0] = 0;
     if (!s)
         return RVF_ERR_INVALID_ARGUMENT;
     if (s->read_only)
-        return store_fail(RVF_ERR_READ_ONLY, "the store is open read-only");
-    rvf_status lst = store_ensure_loaded(s);
+        return rvf_store_fail(RVF_ERR_READ_ONLY, "the store is open read-only");
+    rvf_status lst = rvf_store_ensure_loaded(s);
     if (lst != RVF_OK)
         return lst;
     rvf_buf img;
@@ -472,10 +473,10 @@ rvf_status rvf_compact(rvf_store *s)
         nm.dir = grown;
     if (st == RVF_OK) {
         uint64_t next_id = nm.segment_id;
-        store_witness_emit(s, &img, 0, &next_id, &nm, RVF_WITNESS_COMPUTATION, act);
+        rvf_store_witness_emit(s, &img, 0, &next_id, &nm, RVF_WITNESS_COMPUTATION, act);
         nm.offset = img.len;
         nm.segment_id = next_id;
-        nm.modified_ns = store_now_ns();
+        nm.modified_ns = rvf_store_now_ns();
         st = rvf_manifest_emit(&img, &nm, s->algo);
     }
     if (st == RVF_OK)
@@ -490,7 +491,7 @@ rvf_status rvf_compact(rvf_store *s)
         if (st == RVF_OK)
             st = s->io->write(s->io, 0, img.data, img.len);
     } else {
-        char *tmp = store_str_dup(s->path, ".compact.tmp");
+        char *tmp = rvf_store_str_dup(s->path, ".compact.tmp");
         rvf_io *tio = NULL;
         if (!tmp)
             st = RVF_ERR_OUT_OF_MEMORY;
@@ -505,8 +506,8 @@ rvf_status rvf_compact(rvf_store *s)
         if (tio)
             tio->close(tio);
         if (st == RVF_OK && rename(tmp, s->path) != 0)
-            st = store_fail(RVF_ERR_IO_ERROR, "renaming %s over %s: %s", tmp, s->path,
-                            strerror(errno));
+            st = rvf_store_fail(RVF_ERR_IO_ERROR, "renaming %s over %s: %s", tmp, s->path,
+                                strerror(errno));
         if (st == RVF_OK && !s->no_sync)
             st = rvf_fsync_dir(s->path);
         if (st != RVF_OK && tmp)
@@ -524,13 +525,14 @@ rvf_status rvf_compact(rvf_store *s)
     rvf_buf_free(&img);
     if (st != RVF_OK) {
         rvf_free(nm.dir);
-        return store_fail(st, "compaction failed, the store is unchanged: %s", rvf_strerror(st));
+        return rvf_store_fail(st, "compaction failed, the store is unchanged: %s",
+                              rvf_strerror(st));
     }
     /* reload from the new file: deleted slots are gone, ids and offsets are the new ones */
 
     rvf_free(nm.dir);
-    store_table_free(s);
+    rvf_store_table_free(s);
     s->loaded = false;
     rvf_manifest_free(&s->man);
-    return store_boot(s, -1, false);
+    return rvf_store_boot(s, -1, false);
 }

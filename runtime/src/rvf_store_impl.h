@@ -1,6 +1,6 @@
 /* rvf_store_impl.h: the store's private parts, shared by the files that implement runtime/include/
  * rvf.h's store calls. Nothing here is public API: the shared library exports only what rvf.h
- * declares (native-host/install.cmake's version script), so these store_* functions stay local.
+ * declares (native-host/install.cmake's version script), so these rvf_store_* functions stay local.
  *
  *   rvf_store.c              the core: errors, the vector table, loading (native and reference
  *                            dialect), booting, the commit, create/open/close
@@ -97,50 +97,50 @@ typedef struct sort_item {
 } sort_item;
 
 /* The detail line of the last error on this thread (rvf_last_error_detail). */
-extern _Thread_local char store_detail[256];
+extern _Thread_local char rvf_store_detail[256];
 
 /* ---- rvf_store.c ----------------------------------------------------------------------------- */
-rvf_status store_fail(rvf_status st, const char *fmt, ...);
-const char *store_seg_name(uint8_t t);
-uint64_t store_now_ns(void);
-int64_t store_find_slot(const rvf_store *s, uint64_t id);
-uint32_t store_index_seg_count(const rvf_manifest *m);
-void store_stale_clear(rvf_store *s);
-void store_index_drop(rvf_store *s);
-rvf_status store_meta_set(slot_meta *m, const rvf_value *f, uint32_t n);
-rvf_status store_table_upsert(rvf_store *s, uint64_t id, const uint8_t *row, size_t *slot_out);
-void store_layera_drop(rvf_store *s);
-void store_table_free(rvf_store *s);
-char *store_str_dup(const char *a, const char *suffix);
-rvf_status store_ensure_manifest(rvf_store *s);
-rvf_status store_ensure_loaded(rvf_store *s);
-rvf_status store_boot(rvf_store *s, int64_t at_epoch, bool root_boot);
-rvf_status store_commit(rvf_store *s, rvf_buf *data, rvf_manifest *m);
-rvf_status store_manifest_next(rvf_store *s, rvf_manifest *m, uint32_t extra_dir);
-rvf_status store_deleted_list(rvf_store *s, const uint8_t *kill, const uint8_t *revive,
-                              uint64_t **out, size_t *n);
-void store_witness_emit(const rvf_store *s, rvf_buf *data, uint64_t base, uint64_t *next_id,
-                        rvf_manifest *m, uint8_t type, const char *action);
-rvf_status store_create(const char *path, const rvf_options *opt, const rvf_store *parent,
-                        uint8_t derivation_type, const char *description, rvf_store **out);
+rvf_status rvf_store_fail(rvf_status st, const char *fmt, ...);
+const char *rvf_store_seg_name(uint8_t t);
+uint64_t rvf_store_now_ns(void);
+int64_t rvf_store_find_slot(const rvf_store *s, uint64_t id);
+uint32_t rvf_store_index_seg_count(const rvf_manifest *m);
+void rvf_store_stale_clear(rvf_store *s);
+void rvf_store_index_drop(rvf_store *s);
+rvf_status rvf_store_meta_set(slot_meta *m, const rvf_value *f, uint32_t n);
+rvf_status rvf_store_table_upsert(rvf_store *s, uint64_t id, const uint8_t *row, size_t *slot_out);
+void rvf_store_layera_drop(rvf_store *s);
+void rvf_store_table_free(rvf_store *s);
+char *rvf_store_str_dup(const char *a, const char *suffix);
+rvf_status rvf_store_ensure_manifest(rvf_store *s);
+rvf_status rvf_store_ensure_loaded(rvf_store *s);
+rvf_status rvf_store_boot(rvf_store *s, int64_t at_epoch, bool root_boot);
+rvf_status rvf_store_commit(rvf_store *s, rvf_buf *data, rvf_manifest *m);
+rvf_status rvf_store_manifest_next(rvf_store *s, rvf_manifest *m, uint32_t extra_dir);
+rvf_status rvf_store_deleted_list(rvf_store *s, const uint8_t *kill, const uint8_t *revive,
+                                  uint64_t **out, size_t *n);
+void rvf_store_witness_emit(const rvf_store *s, rvf_buf *data, uint64_t base, uint64_t *next_id,
+                            rvf_manifest *m, uint8_t type, const char *action);
+rvf_status rvf_store_create(const char *path, const rvf_options *opt, const rvf_store *parent,
+                            uint8_t derivation_type, const char *description, rvf_store **out);
 
 /* ---- rvf_store_write.c ----------------------------------------------------------------------- */
-void store_sort_items(sort_item *a, size_t n);
+void rvf_store_sort_items(sort_item *a, size_t n);
 
 /* ---- rvf_store_index.c ----------------------------------------------------------------------- */
-rvf_status store_sketch_ready(rvf_store *s);
-rvf_status store_sketch_emit(rvf_store *s, rvf_buf *data, uint64_t base, uint64_t *next_id,
-                             rvf_manifest *nm, bool account_dead);
-rvf_hnsw_source store_rows_source(rvf_store *s);
-rvf_status store_index_load(rvf_store *s, int metric);
-rvf_status store_index_extend(rvf_store *s, const rvf_index_options *o);
-void store_hits_offer(rvf_hit *out, uint32_t *n, uint32_t k, rvf_hit h);
+rvf_status rvf_store_sketch_ready(rvf_store *s);
+rvf_status rvf_store_sketch_emit(rvf_store *s, rvf_buf *data, uint64_t base, uint64_t *next_id,
+                                 rvf_manifest *nm, bool account_dead);
+rvf_hnsw_source rvf_store_rows_source(rvf_store *s);
+rvf_status rvf_store_index_load(rvf_store *s, int metric);
+rvf_status rvf_store_index_extend(rvf_store *s, const rvf_index_options *o);
+void rvf_store_hits_offer(rvf_hit *out, uint32_t *n, uint32_t k, rvf_hit h);
 
 /* ---- rvf_store_progressive.c ----------------------------------------------------------------- */
-rvf_status store_layera_open(rvf_store *s);
-rvf_status store_query_layera(rvf_store *s, const float *query, rvf_metric metric,
-                              const rvf_query_params *p, rvf_hit *out, uint32_t *n_out);
-bool store_layera_resident(const rvf_store *s, const rvf_dir_entry *e, const uint64_t **ids,
-                           const uint8_t **rows, size_t *count);
+rvf_status rvf_store_layera_open(rvf_store *s);
+rvf_status rvf_store_query_layera(rvf_store *s, const float *query, rvf_metric metric,
+                                  const rvf_query_params *p, rvf_hit *out, uint32_t *n_out);
+bool rvf_store_layera_resident(const rvf_store *s, const rvf_dir_entry *e, const uint64_t **ids,
+                               const uint8_t **rows, size_t *count);
 
 #endif /* RVF_STORE_IMPL_H */

@@ -23,7 +23,7 @@ static float slot_dist(const rvf_store *s, const rvfk_ops *ops, rvf_metric metri
 
 /* ---- access sketch (§7.2) ------------------------------------------------------------------ */
 /* The sketch: the newest SKETCH_SEG's counters, else a zeroed 1024 x 4 one. */
-rvf_status store_sketch_ready(rvf_store *s)
+rvf_status rvf_store_sketch_ready(rvf_store *s)
 {
     if (s->sketch_ready)
         return RVF_OK;
@@ -52,7 +52,7 @@ rvf_status store_sketch_ready(rvf_store *s)
 
 static void sketch_count(rvf_store *s, const rvf_hit *hits, uint32_t n)
 {
-    if (!n || store_sketch_ready(s) != RVF_OK)
+    if (!n || rvf_store_sketch_ready(s) != RVF_OK)
         return;
     for (uint32_t i = 0; i < n; i++)
         rvf_sketch_add(&s->sketch, hits[i].id / RVF_SKETCH_BLOCK_SIZE);
@@ -61,8 +61,8 @@ static void sketch_count(rvf_store *s, const rvf_hit *hits, uint32_t n)
 
 /* Emit the sketch as a SKETCH_SEG into data (at file offset base) and drop older ones from the
  * new manifest's directory (their bytes become dead space). Nothing when it did not change. */
-rvf_status store_sketch_emit(rvf_store *s, rvf_buf *data, uint64_t base, uint64_t *next_id,
-                             rvf_manifest *nm, bool account_dead)
+rvf_status rvf_store_sketch_emit(rvf_store *s, rvf_buf *data, uint64_t base, uint64_t *next_id,
+                                 rvf_manifest *nm, bool account_dead)
 {
     if (!s->sketch_dirty)
         return RVF_OK;
@@ -90,10 +90,10 @@ rvf_status rvf_temperature(rvf_store *s, uint64_t id, uint8_t *estimate, uint8_t
 {
     if (!s || !estimate || !tier)
         return RVF_ERR_INVALID_ARGUMENT;
-    rvf_status mst = store_ensure_manifest(s);
+    rvf_status mst = rvf_store_ensure_manifest(s);
     if (mst != RVF_OK)
         return mst;
-    rvf_status st = store_sketch_ready(s);
+    rvf_status st = rvf_store_sketch_ready(s);
     if (st != RVF_OK)
         return st;
     *estimate = rvf_sketch_estimate(&s->sketch, id / RVF_SKETCH_BLOCK_SIZE);
@@ -127,7 +127,7 @@ static bool hnsw_eligible(void *ctx, uint32_t slot)
     return match;
 }
 
-rvf_hnsw_source store_rows_source(rvf_store *s)
+rvf_hnsw_source rvf_store_rows_source(rvf_store *s)
 {
     if (s->rows) /* contiguous f32 rows: no call per distance */
         return (rvf_hnsw_source){NULL, NULL, (const float *)(const void *)s->rows, s->dim};
@@ -136,7 +136,7 @@ rvf_hnsw_source store_rows_source(rvf_store *s)
 
 /* The graph of the file's INDEX_SEGs: the last SEALED one, then every later one laid over it.
  * NOT_FOUND when there is none or it was built for another metric than `metric` (-1: any). */
-rvf_status store_index_load(rvf_store *s, int metric)
+rvf_status rvf_store_index_load(rvf_store *s, int metric)
 {
     const rvf_manifest *m = &s->man;
     uint32_t base = UINT32_MAX;
@@ -147,7 +147,7 @@ rvf_status store_index_load(rvf_store *s, int metric)
     if (base == UINT32_MAX)
         return RVF_ERR_NOT_FOUND;
     uint64_t fsz = s->io->size(s->io);
-    rvf_hnsw_source src = store_rows_source(s);
+    rvf_hnsw_source src = rvf_store_rows_source(s);
     rvf_hnsw *g = NULL;
     rvf_status st = RVF_OK;
     for (uint32_t i = base; i < m->ndir && st == RVF_OK; i++) {
@@ -168,9 +168,9 @@ rvf_status store_index_load(rvf_store *s, int metric)
         if (owned)
             rvf_free((void *)p);
         if (st != RVF_OK && st != RVF_ERR_NOT_FOUND)
-            st = store_fail(st, "INDEX_SEG id %llu at offset %llu: %s",
-                            (unsigned long long)e->segment_id, (unsigned long long)e->file_offset,
-                            rvf_strerror(st));
+            st = rvf_store_fail(st, "INDEX_SEG id %llu at offset %llu: %s",
+                                (unsigned long long)e->segment_id,
+                                (unsigned long long)e->file_offset, rvf_strerror(st));
     }
     if (st != RVF_OK) {
         rvf_hnsw_free(g);
@@ -187,15 +187,15 @@ rvf_status store_index_load(rvf_store *s, int metric)
 static rvf_status index_prepare(rvf_store *s, rvf_metric metric, const rvf_hnsw_params *hp)
 {
     if (s->hnsw && rvf_hnsw_metric(s->hnsw) != metric)
-        store_index_drop(s);
+        rvf_store_index_drop(s);
     if (!s->hnsw && !s->hnsw_load_failed) {
-        rvf_status st = store_index_load(s, metric);
+        rvf_status st = rvf_store_index_load(s, metric);
         if (st == RVF_ERR_IO_ERROR)
             return st; /* not readable yet (a range source fetching on demand): no fallback */
         if (st != RVF_OK && st != RVF_ERR_NOT_FOUND)
             s->hnsw_load_failed = true; /* damaged or foreign: answer from an in-memory graph */
     }
-    rvf_hnsw_source src = store_rows_source(s);
+    rvf_hnsw_source src = rvf_store_rows_source(s);
     if (!s->hnsw) {
         rvf_status st = rvf_hnsw_create(s->dim, metric, hp, &src, &s->hnsw);
         if (st != RVF_OK)
@@ -207,7 +207,7 @@ static rvf_status index_prepare(rvf_store *s, rvf_metric metric, const rvf_hnsw_
 }
 
 /* Insert the slots appended since the graph was last extended (o->threads workers). */
-rvf_status store_index_extend(rvf_store *s, const rvf_index_options *o)
+rvf_status rvf_store_index_extend(rvf_store *s, const rvf_index_options *o)
 {
     uint32_t first = (uint32_t)s->hnsw_n, count = (uint32_t)(s->n - s->hnsw_n);
     rvf_status st = rvf_hnsw_add_range(s->hnsw, first, count, o ? o->threads : 1,
@@ -224,7 +224,7 @@ static const rvf_hnsw_params default_graph = {16, 32, 200, 0x5256465348ull}; /* 
 static rvf_status index_ensure(rvf_store *s, rvf_metric metric)
 {
     rvf_status st = index_prepare(s, metric, &default_graph);
-    return st == RVF_OK ? store_index_extend(s, NULL) : st;
+    return st == RVF_OK ? rvf_store_index_extend(s, NULL) : st;
 }
 
 static bool hit_less(const rvf_hit *a, const rvf_hit *b)
@@ -233,7 +233,7 @@ static bool hit_less(const rvf_hit *a, const rvf_hit *b)
 }
 
 /* Insert h into out[0..*n) (sorted, capacity k); drops it if it does not make the top k. */
-void store_hits_offer(rvf_hit *out, uint32_t *n, uint32_t k, rvf_hit h)
+void rvf_store_hits_offer(rvf_hit *out, uint32_t *n, uint32_t k, rvf_hit h)
 {
     if (*n == k && !hit_less(&h, &out[k - 1]))
         return;
@@ -285,7 +285,7 @@ static rvf_status query_hnsw(rvf_store *s, const float *query, rvf_metric metric
 {
     rvf_status st = index_ensure(s, metric);
     if (st != RVF_OK)
-        return store_fail(st, "building the HNSW index: %s", rvf_strerror(st));
+        return rvf_store_fail(st, "building the HNSW index: %s", rvf_strerror(st));
     uint32_t *slots = rvf_malloc((size_t)p->k * sizeof *slots);
     float *dists = rvf_malloc((size_t)p->k * sizeof *dists);
     uint32_t got = 0, n = 0;
@@ -307,14 +307,14 @@ static rvf_status query_hnsw(rvf_store *s, const float *query, rvf_metric metric
     }
     /* ties by id, as the exact scan orders them (the graph orders by slot) */
     for (uint32_t i = 0; st == RVF_OK && i < got; i++)
-        store_hits_offer(out, &n, p->k, (rvf_hit){s->ids[slots[i]], dists[i]});
+        rvf_store_hits_offer(out, &n, p->k, (rvf_hit){s->ids[slots[i]], dists[i]});
     /* rows replaced after the graph placed them: exact */
     const rvfk_ops *ops = rvfk_ops_best();
     for (size_t i = 0; st == RVF_OK && i < s->nstale; i++) {
         uint32_t j = s->stale_list[i];
         if (hnsw_eligible(&fc, j))
-            store_hits_offer(out, &n, p->k,
-                             (rvf_hit){s->ids[j], slot_dist(s, ops, metric, query, j)});
+            rvf_store_hits_offer(out, &n, p->k,
+                                 (rvf_hit){s->ids[j], slot_dist(s, ops, metric, query, j)});
     }
     rvf_free(slots);
     rvf_free(dists);
@@ -322,7 +322,7 @@ static rvf_status query_hnsw(rvf_store *s, const float *query, rvf_metric metric
         return st;
     *n_out = n;
     if (n < p->k && s->n - s->ndead > 0)
-        return store_fail(RVF_ERR_K_TOO_LARGE, "%u of k=%u results from the index", n, p->k);
+        return rvf_store_fail(RVF_ERR_K_TOO_LARGE, "%u of k=%u results from the index", n, p->k);
     return RVF_OK;
 }
 
@@ -339,39 +339,39 @@ rvf_index_options rvf_index_options_default(void)
 
 rvf_status rvf_build_index(rvf_store *s, const rvf_index_options *opt)
 {
-    store_detail[0] = 0;
+    rvf_store_detail[0] = 0;
     if (!s)
         return RVF_ERR_INVALID_ARGUMENT;
     rvf_index_options o = opt ? *opt : rvf_index_options_default();
     if (s->read_only)
-        return store_fail(RVF_ERR_READ_ONLY, "the store is open read-only");
+        return rvf_store_fail(RVF_ERR_READ_ONLY, "the store is open read-only");
     if (s->dtype != RVF_DTYPE_F32)
-        return store_fail(RVF_ERR_INVALID_ARGUMENT, "the HNSW index needs an f32 store");
+        return rvf_store_fail(RVF_ERR_INVALID_ARGUMENT, "the HNSW index needs an f32 store");
     int metric = o.metric < 0 ? s->metric : o.metric;
     if (metric < 0 || metric > RVF_METRIC_COSINE)
-        return store_fail(RVF_ERR_METRIC_UNSUPPORTED, "metric %d cannot be indexed", metric);
+        return rvf_store_fail(RVF_ERR_METRIC_UNSUPPORTED, "metric %d cannot be indexed", metric);
     rvf_hnsw_params hp = default_graph;
     hp.m = o.m ? o.m : 16;
     hp.m0 = 0;
     hp.ef_construction = o.ef_construction ? o.ef_construction : 200;
     if (hp.m < 2 || hp.m > 2048 || hp.ef_construction > 1000000)
-        return store_fail(RVF_ERR_INVALID_ARGUMENT,
-                          "M must be 2..2048 and ef_construction at most 1e6");
-    rvf_status st = store_ensure_loaded(s);
+        return rvf_store_fail(RVF_ERR_INVALID_ARGUMENT,
+                              "M must be 2..2048 and ef_construction at most 1e6");
+    rvf_status st = rvf_store_ensure_loaded(s);
     if (st != RVF_OK)
         return st;
     if ((st = index_prepare(s, (rvf_metric)metric, &hp)) != RVF_OK)
-        return store_fail(st, "preparing the index: %s", rvf_strerror(st));
+        return rvf_store_fail(st, "preparing the index: %s", rvf_strerror(st));
     rvf_hnsw_params cur = rvf_hnsw_get_params(s->hnsw);
     if (o.full || s->nstale || cur.m != hp.m || cur.ef_construction != hp.ef_construction) {
-        store_index_drop(s); /* a fresh graph: written whole, and replaces the stored one */
-        store_stale_clear(s);
-        rvf_hnsw_source src = store_rows_source(s);
+        rvf_store_index_drop(s); /* a fresh graph: written whole, and replaces the stored one */
+        rvf_store_stale_clear(s);
+        rvf_hnsw_source src = rvf_store_rows_source(s);
         if ((st = rvf_hnsw_create(s->dim, (rvf_metric)metric, &hp, &src, &s->hnsw)) != RVF_OK)
             return st;
     }
-    if ((st = store_index_extend(s, &o)) != RVF_OK)
-        return store_fail(st, "building the index: %s", rvf_strerror(st));
+    if ((st = rvf_store_index_extend(s, &o)) != RVF_OK)
+        return rvf_store_fail(st, "building the index: %s", rvf_strerror(st));
     bool full = !s->hnsw_persisted;
     bool any = full;
     for (uint32_t j = 0; !any && j < s->hnsw_n; j++)
@@ -385,9 +385,9 @@ rvf_status rvf_build_index(rvf_store *s, const rvf_index_options *opt)
     memset(&nm, 0, sizeof nm);
     st = rvf_indexseg_encode_ex(&pl, s->hnsw, RVF_INDEXSEG_RESTART, !full);
     if (st == RVF_OK) /* the index, the sketch, the witness */
-        st = store_manifest_next(s, &nm, 3);
-    if (st == RVF_OK) /* store_manifest_next leaves the deleted list to the caller */
-        st = store_deleted_list(s, NULL, NULL, &nm.deleted, &nm.ndeleted);
+        st = rvf_store_manifest_next(s, &nm, 3);
+    if (st == RVF_OK) /* rvf_store_manifest_next leaves the deleted list to the caller */
+        st = rvf_store_deleted_list(s, NULL, NULL, &nm.deleted, &nm.ndeleted);
     if (st == RVF_OK && full) { /* the sealed graph replaces every earlier INDEX_SEG */
         uint32_t kept = 0;
         for (uint32_t i = 0; i < nm.ndir; i++) {
@@ -401,15 +401,16 @@ rvf_status rvf_build_index(rvf_store *s, const rvf_index_options *opt)
     if (st == RVF_OK) {
         rvf_seg_emit(&data, s->end, RVF_SEG_INDEX, full ? RVF_FLAG_SEALED : 0, s->next_seg_id++,
                      s->algo, pl.data, pl.len, 0, &nm.dir[nm.ndir++]);
-        st = store_sketch_emit(s, &data, s->end, &s->next_seg_id, &nm, true);
+        st = rvf_store_sketch_emit(s, &data, s->end, &s->next_seg_id, &nm, true);
         char act[96];
         snprintf(act, sizeof act, "index:%s,nodes=%u,epoch=%u", full ? "sealed" : "delta",
                  rvf_hnsw_count(s->hnsw), nm.epoch);
-        store_witness_emit(s, &data, s->end, &s->next_seg_id, &nm, RVF_WITNESS_COMPUTATION, act);
+        rvf_store_witness_emit(s, &data, s->end, &s->next_seg_id, &nm, RVF_WITNESS_COMPUTATION,
+                               act);
         st = rvf_buf_status(&data);
     }
     if (st == RVF_OK)
-        st = store_commit(s, &data, &nm);
+        st = rvf_store_commit(s, &data, &nm);
     else if (nm.dir)
         rvf_manifest_free(&nm);
     rvf_buf_free(&pl);
@@ -425,14 +426,14 @@ rvf_status rvf_build_index(rvf_store *s, const rvf_index_options *opt)
 
 rvf_status rvf_load(rvf_store *s)
 {
-    store_detail[0] = 0;
+    rvf_store_detail[0] = 0;
     if (!s)
         return RVF_ERR_INVALID_ARGUMENT;
-    rvf_status st = store_ensure_loaded(s);
-    if (st == RVF_OK && s->dtype == RVF_DTYPE_F32 && store_index_seg_count(&s->man)) {
+    rvf_status st = rvf_store_ensure_loaded(s);
+    if (st == RVF_OK && s->dtype == RVF_DTYPE_F32 && rvf_store_index_seg_count(&s->man)) {
         st = index_prepare(s, (rvf_metric)s->metric, &default_graph);
         if (st == RVF_OK)
-            st = store_index_extend(s, NULL);
+            st = rvf_store_index_extend(s, NULL);
     }
     return st;
 }
@@ -452,56 +453,58 @@ rvf_status rvf_query(rvf_store *s, const float *query, uint32_t dim, const rvf_q
 static rvf_status query_impl(rvf_store *s, const float *query, uint32_t dim,
                              const rvf_query_params *p, rvf_hit *out, uint32_t *n_out)
 {
-    store_detail[0] = 0;
+    rvf_store_detail[0] = 0;
     if (n_out)
         *n_out = 0;
     if (!s || !p || !n_out || (p->k && (!out || !query)))
-        return store_fail(RVF_ERR_INVALID_ARGUMENT,
-                          "store, params, query, out and n_out are required");
-    rvf_status mst = store_ensure_manifest(s);
+        return rvf_store_fail(RVF_ERR_INVALID_ARGUMENT,
+                              "store, params, query, out and n_out are required");
+    rvf_status mst = rvf_store_ensure_manifest(s);
     if (mst != RVF_OK)
         return mst;
     if (dim != s->dim)
-        return store_fail(RVF_ERR_DIMENSION_MISMATCH, "query has %u dimensions, the store %u", dim,
-                          s->dim);
+        return rvf_store_fail(RVF_ERR_DIMENSION_MISMATCH, "query has %u dimensions, the store %u",
+                              dim, s->dim);
     int metric = p->metric < 0 ? s->metric : p->metric;
     if (metric < 0 || metric > RVF_METRIC_COSINE)
-        return store_fail(RVF_ERR_METRIC_UNSUPPORTED,
-                          "metric %d is not supported for float vectors", metric);
+        return rvf_store_fail(RVF_ERR_METRIC_UNSUPPORTED,
+                              "metric %d is not supported for float vectors", metric);
     if (p->filter) {
         rvf_status st = rvf_filter_validate(p->filter, p->filter_len);
         if (st != RVF_OK)
-            return store_fail(st, "the filter expression is malformed");
+            return rvf_store_fail(st, "the filter expression is malformed");
     }
     if (p->k == 0)
         return RVF_OK;
     rvf_status la_st = p->ef && s->progressive && !s->loaded && !p->filter && !s->la_tried
-                           ? store_layera_open(s)
+                           ? rvf_store_layera_open(s)
                            : RVF_OK;
     if (la_st == RVF_ERR_IO_ERROR)
         return la_st; /* Layer A is not readable yet: no fallback to reading everything */
     if (p->ef && s->progressive && !s->loaded && !p->filter && s->la) {
         for (uint32_t d = 0; d < dim; d++)
             if (!isfinite(query[d]))
-                return store_fail(RVF_ERR_INVALID_ARGUMENT,
-                                  "the query has a NaN or infinite value");
-        rvf_status st = store_query_layera(s, query, (rvf_metric)metric, p, out, n_out);
+                return rvf_store_fail(RVF_ERR_INVALID_ARGUMENT,
+                                      "the query has a NaN or infinite value");
+        rvf_status st = rvf_store_query_layera(s, query, (rvf_metric)metric, p, out, n_out);
         if (st != RVF_ERR_NOT_FOUND)
             return st;
     }
-    rvf_status lst = store_ensure_loaded(s);
+    rvf_status lst = rvf_store_ensure_loaded(s);
     if (lst != RVF_OK)
         return lst;
     for (uint32_t d = 0; d < dim; d++)
         if (!isfinite(query[d]))
-            return store_fail(RVF_ERR_INVALID_ARGUMENT, "the query has a NaN or infinite value");
+            return rvf_store_fail(RVF_ERR_INVALID_ARGUMENT,
+                                  "the query has a NaN or infinite value");
     /* §8.4 pre-filter: below 1% passing, the few candidates are scanned exactly */
     double sel = p->ef && s->dtype == RVF_DTYPE_F32 ? filter_selectivity(s, p) : 0;
     if (p->ef && s->dtype == RVF_DTYPE_F32 && sel >= 0.01) {
         rvf_status st = query_hnsw(s, query, (rvf_metric)metric, p, sel, out, n_out);
         if (st != RVF_ERR_K_TOO_LARGE || !p->filter)
             return st;
-        store_detail[0] = 0; /* the graph found fewer than k that pass: the exact scan decides */
+        rvf_store_detail[0] =
+            0; /* the graph found fewer than k that pass: the exact scan decides */
     }
     rvfk_hit *heap = rvf_malloc((size_t)p->k * sizeof *heap);
     if (!heap)
@@ -538,7 +541,8 @@ static rvf_status query_impl(rvf_store *s, const float *query, uint32_t dim,
         return RVF_ERR_OUT_OF_MEMORY;
     *n_out = got;
     if (got < p->k && s->n - s->ndead > 0)
-        return store_fail(RVF_ERR_K_TOO_LARGE, "%u of k=%u results: only %llu vectors are eligible",
-                          got, p->k, (unsigned long long)eligible);
+        return rvf_store_fail(RVF_ERR_K_TOO_LARGE,
+                              "%u of k=%u results: only %llu vectors are eligible", got, p->k,
+                              (unsigned long long)eligible);
     return RVF_OK;
 }

@@ -11,10 +11,10 @@ rvf_status rvf_get_metadata(rvf_store *s, uint64_t id, const rvf_value **fields,
 {
     if (!s || !fields || !n)
         return RVF_ERR_INVALID_ARGUMENT;
-    rvf_status lst = store_ensure_loaded(s);
+    rvf_status lst = rvf_store_ensure_loaded(s);
     if (lst != RVF_OK)
         return lst;
-    int64_t j = store_find_slot(s, id);
+    int64_t j = rvf_store_find_slot(s, id);
     if (j < 0 || s->dead[j])
         return RVF_ERR_NOT_FOUND;
     *fields = s->meta[j].fields;
@@ -28,10 +28,10 @@ rvf_status rvf_get_vector(rvf_store *s, uint64_t id, float *out, uint32_t dim)
         return RVF_ERR_INVALID_ARGUMENT;
     if (dim != s->dim)
         return RVF_ERR_DIMENSION_MISMATCH;
-    rvf_status lst = store_ensure_loaded(s);
+    rvf_status lst = rvf_store_ensure_loaded(s);
     if (lst != RVF_OK)
         return lst;
-    int64_t j = store_find_slot(s, id);
+    int64_t j = rvf_store_find_slot(s, id);
     if (j < 0 || s->dead[j])
         return RVF_ERR_NOT_FOUND;
     const uint8_t *r = s->rows + (size_t)j * s->row_bytes;
@@ -71,7 +71,7 @@ rvf_status rvf_status_get(rvf_store *s, rvf_status_info *o)
     memcpy(o->file_id, s->man.file_id, 16);
     memcpy(o->parent_id, s->man.parent_id, 16);
     o->lineage_depth = s->man.lineage_depth;
-    o->index_segments = store_index_seg_count(&s->man);
+    o->index_segments = rvf_store_index_seg_count(&s->man);
     o->indexed_vectors = s->hnsw && s->hnsw_persisted ? s->hnsw_n : 0;
     o->stale_vectors = s->nstale;
     o->read_requests = s->io->read_requests;
@@ -88,7 +88,7 @@ rvf_status rvf_segments(rvf_store *s, rvf_segment_info **segs, uint32_t *n)
 {
     if (!s || !segs || !n)
         return RVF_ERR_INVALID_ARGUMENT;
-    rvf_status mst = store_ensure_manifest(s);
+    rvf_status mst = rvf_store_ensure_manifest(s);
     if (mst != RVF_OK)
         return mst;
     uint32_t cnt = s->man.ndir + (s->dialect ? 0 : 1);
@@ -186,10 +186,10 @@ static rvf_status verify_ref_segment(rvf_store *s, const rvf_dir_entry *e, uint6
 
 rvf_status rvf_verify_each(rvf_store *s, rvf_verify_fn fn, void *ctx)
 {
-    store_detail[0] = 0;
+    rvf_store_detail[0] = 0;
     if (!s)
         return RVF_ERR_INVALID_ARGUMENT;
-    rvf_status mst = store_ensure_manifest(s);
+    rvf_status mst = rvf_store_ensure_manifest(s);
     if (mst != RVF_OK)
         return mst;
     uint64_t fsz = s->io->size(s->io);
@@ -216,13 +216,13 @@ rvf_status rvf_verify_each(rvf_store *s, rvf_verify_fn fn, void *ctx)
         detail[0] = 0;
         if (st != RVF_OK)
             snprintf(detail, sizeof detail, "%s id %llu at offset %llu: %s",
-                     store_seg_name(si.seg_type), (unsigned long long)si.segment_id,
+                     rvf_store_seg_name(si.seg_type), (unsigned long long)si.segment_id,
                      (unsigned long long)si.offset, rvf_strerror(st));
         if (fn)
             fn(ctx, &si, st, detail);
         if (st != RVF_OK && first == RVF_OK) {
             first = st;
-            snprintf(store_detail, sizeof store_detail, "%s", detail);
+            snprintf(rvf_store_detail, sizeof rvf_store_detail, "%s", detail);
         }
     }
     return first;
@@ -253,7 +253,7 @@ rvf_status rvf_manifest_info_get(rvf_store *s, rvf_manifest_info *o)
 {
     if (!s || !o || s->dialect)
         return RVF_ERR_INVALID_ARGUMENT;
-    rvf_status mst = store_ensure_manifest(s);
+    rvf_status mst = rvf_store_ensure_manifest(s);
     if (mst != RVF_OK)
         return mst;
     const rvf_manifest *m = &s->man;
@@ -293,8 +293,8 @@ rvf_status rvf_manifest_info_get(rvf_store *s, rvf_manifest_info *o)
     rvf_manifest disk;
     rvf_status st = rvf_manifest_read_at(s->io, m->offset, s->io->size(s->io), &disk);
     if (st != RVF_OK)
-        return store_fail(st, "re-reading the manifest at offset %llu: %s",
-                          (unsigned long long)m->offset, rvf_strerror(st));
+        return rvf_store_fail(st, "re-reading the manifest at offset %llu: %s",
+                              (unsigned long long)m->offset, rvf_strerror(st));
     o->record_count = disk.nrecords;
     for (uint32_t i = 0; i < disk.nrecords && i < 64; i++) {
         o->records[i].tag = disk.rec_tag[i];
@@ -309,7 +309,7 @@ rvf_status rvf_manifest_chain(rvf_store *s, int (*fn)(void *ctx, uint32_t epoch,
 {
     if (!s || !fn)
         return RVF_ERR_INVALID_ARGUMENT;
-    rvf_status mst = store_ensure_manifest(s);
+    rvf_status mst = rvf_store_ensure_manifest(s);
     if (mst != RVF_OK)
         return mst;
     if (fn(ctx, s->man.epoch, s->man.offset) || s->dialect || !s->man.has_chain)
@@ -319,8 +319,8 @@ rvf_status rvf_manifest_chain(rvf_store *s, int (*fn)(void *ctx, uint32_t epoch,
         rvf_manifest m;
         rvf_status st = rvf_manifest_read_at(s->io, off, fsz, &m);
         if (st != RVF_OK)
-            return store_fail(st, "manifest chain broken at offset %llu: %s",
-                              (unsigned long long)off, rvf_strerror(st));
+            return rvf_store_fail(st, "manifest chain broken at offset %llu: %s",
+                                  (unsigned long long)off, rvf_strerror(st));
         int stop = fn(ctx, m.epoch, off);
         bool more = m.has_chain && m.prev_manifest_id;
         off = m.prev_manifest_offset;
@@ -334,7 +334,7 @@ rvf_status rvf_foreach(rvf_store *s, rvf_foreach_fn fn, void *ctx)
 {
     if (!s || !fn)
         return RVF_ERR_INVALID_ARGUMENT;
-    rvf_status st = store_ensure_loaded(s);
+    rvf_status st = rvf_store_ensure_loaded(s);
     if (st != RVF_OK)
         return st;
     size_t live = s->n - s->ndead, m = 0;
@@ -348,7 +348,7 @@ rvf_status rvf_foreach(rvf_store *s, rvf_foreach_fn fn, void *ctx)
     for (size_t j = 0; j < s->n; j++)
         if (!s->dead[j])
             it[m++] = (sort_item){s->ids[j], (uint32_t)j};
-    store_sort_items(it, m);
+    rvf_store_sort_items(it, m);
     for (size_t i = 0; i < m; i++) {
         const uint8_t *r = s->rows + (size_t)it[i].idx * s->row_bytes;
         for (uint32_t d = 0; d < s->dim; d++)

@@ -26,7 +26,7 @@ static int layera_dir(const rvf_store *s)
 static rvf_status layera_hot_open(rvf_store *s);
 static void layera_hot_check(rvf_store *s, uint32_t part);
 
-rvf_status store_layera_open(rvf_store *s)
+rvf_status rvf_store_layera_open(rvf_store *s)
 {
     if (s->la || s->la_tried)
         return s->la ? RVF_OK : RVF_ERR_NOT_FOUND;
@@ -54,12 +54,12 @@ rvf_status store_layera_open(rvf_store *s)
     s->la_rows = rvf_calloc(np + 1, sizeof *s->la_rows);
     s->la_ids = rvf_calloc(s->la_slots + 1, sizeof *s->la_ids);
     if (!s->la_rows || !s->la_ids) {
-        store_layera_drop(s);
+        rvf_store_layera_drop(s);
         s->la_tried = true;
         return RVF_ERR_OUT_OF_MEMORY;
     }
     if ((st = layera_hot_open(s)) != RVF_OK) { /* not readable yet: Layer A again on retry */
-        store_layera_drop(s);
+        rvf_store_layera_drop(s);
         s->la_tried = st != RVF_ERR_IO_ERROR;
     }
     return st;
@@ -77,8 +77,8 @@ static const rvf_dir_entry *layera_part_seg(const rvf_store *s, const rvf_layera
 /* Is e the VEC_SEG of a partition whose rows a Layer-A query already read? Then its ids, rows and
  * count (the whole segment: layera_read_part accepts a segment only when it holds exactly its
  * partition's rows, of the store's dimension and dtype). */
-bool store_layera_resident(const rvf_store *s, const rvf_dir_entry *e, const uint64_t **ids,
-                           const uint8_t **rows, size_t *count)
+bool rvf_store_layera_resident(const rvf_store *s, const rvf_dir_entry *e, const uint64_t **ids,
+                               const uint8_t **rows, size_t *count)
 {
     if (!s->la || !s->la_rows || !s->la_loaded)
         return false;
@@ -103,9 +103,9 @@ static rvf_status layera_read_part(rvf_store *s, uint32_t i)
         return RVF_OK;
     const rvf_dir_entry *e = layera_part_seg(s, pt);
     if (!e)
-        return store_fail(RVF_ERR_INVALID_MANIFEST,
-                          "Layer A names VEC_SEG id %llu, which is not listed",
-                          (unsigned long long)pt->segment_ref);
+        return rvf_store_fail(RVF_ERR_INVALID_MANIFEST,
+                              "Layer A names VEC_SEG id %llu, which is not listed",
+                              (unsigned long long)pt->segment_ref);
     uint64_t count = pt->end - pt->start;
     const uint8_t *p;
     bool owned;
@@ -133,8 +133,8 @@ static rvf_status layera_read_part(rvf_store *s, uint32_t i)
         rvf_free((void *)p);
     if (st != RVF_OK) {
         rvf_free(rows);
-        return store_fail(st, "VEC_SEG id %llu (Layer A partition %u): %s",
-                          (unsigned long long)e->segment_id, i, rvf_strerror(st));
+        return rvf_store_fail(st, "VEC_SEG id %llu (Layer A partition %u): %s",
+                              (unsigned long long)e->segment_id, i, rvf_strerror(st));
     }
     s->la_rows[i] = rows;
     s->la_loaded++;
@@ -318,8 +318,8 @@ static rvf_status layera_hot_closed(rvf_store *s, const float *query, rvf_metric
     return st;
 }
 
-rvf_status store_query_layera(rvf_store *s, const float *query, rvf_metric metric,
-                              const rvf_query_params *p, rvf_hit *out, uint32_t *n_out)
+rvf_status rvf_store_query_layera(rvf_store *s, const float *query, rvf_metric metric,
+                                  const rvf_query_params *p, rvf_hit *out, uint32_t *n_out)
 {
     rvf_layera_info info;
     rvf_layera_get_info(s->la, &info);
@@ -335,7 +335,7 @@ rvf_status store_query_layera(rvf_store *s, const float *query, rvf_metric metri
     uint32_t nn = 0;
     const rvfk_ops *ops = rvfk_ops_best();
     for (uint32_t c = 0; c < k_c && n_probe; c++)
-        store_hits_offer(
+        rvf_store_hits_offer(
             near, &nn, n_probe,
             (rvf_hit){c, ops->dist_f32(metric, query, cent + (size_t)c * s->dim, s->dim)});
     /* nearest first, until the partitions this query reads pass LAYERA_PROBE_BYTES (the

@@ -1,5 +1,5 @@
 /* rvf_store_write.c: the store's mutations other than compaction (rvf_ingest, rvf_delete,
- * rvf_delete_by_filter; each one commit through store_commit) and the calls that write another
+ * rvf_delete_by_filter; each one commit through rvf_store_commit) and the calls that write another
  * file from a store: rvf_derive, rvf_export_reference, rvf_save_as, rvf_embed_wasm. */
 #include <math.h>
 #include <stdio.h>
@@ -9,7 +9,7 @@
 #include "rvf_store_impl.h"
 
 /* ---- ingest --------------------------------------------------------------------------------- */
-void store_sort_items(sort_item *a, size_t n)
+void rvf_store_sort_items(sort_item *a, size_t n)
 {
     /* merge sort by (id, idx): stable and O(n log n) */
     if (n < 2)
@@ -43,24 +43,25 @@ void store_sort_items(sort_item *a, size_t n)
 rvf_status rvf_ingest(rvf_store *s, const float *vectors, const uint64_t *ids, size_t n,
                       const rvf_value *meta, const uint32_t *meta_counts)
 {
-    store_detail[0] = 0;
+    rvf_store_detail[0] = 0;
     if (!s)
         return RVF_ERR_INVALID_ARGUMENT;
     if (s->read_only)
-        return store_fail(RVF_ERR_READ_ONLY, s->dialect ? "a reference-dialect file is read-only "
-                                                          "(rvf_save_as converts it to RVF)"
-                                                        : "the store is open read-only");
+        return rvf_store_fail(RVF_ERR_READ_ONLY, s->dialect
+                                                     ? "a reference-dialect file is read-only "
+                                                       "(rvf_save_as converts it to RVF)"
+                                                     : "the store is open read-only");
     if (n == 0)
         return RVF_OK;
-    rvf_status lst = store_ensure_loaded(s);
+    rvf_status lst = rvf_store_ensure_loaded(s);
     if (lst != RVF_OK)
         return lst;
     if (!vectors || !ids || n > UINT32_MAX / 2)
-        return store_fail(RVF_ERR_INVALID_ARGUMENT, "vectors and ids are required");
+        return rvf_store_fail(RVF_ERR_INVALID_ARGUMENT, "vectors and ids are required");
     for (size_t i = 0; i < n; i++)
         for (uint32_t d = 0; d < s->dim; d++)
             if (!isfinite(vectors[i * s->dim + d]))
-                return store_fail(
+                return rvf_store_fail(
                     RVF_ERR_INVALID_ARGUMENT,
                     "vector %zu (id %llu) has a NaN or infinite value at dimension %u; "
                     "the batch was not written",
@@ -75,7 +76,8 @@ rvf_status rvf_ingest(rvf_store *s, const float *vectors, const uint64_t *ids, s
             moff[i + 1] = moff[i] + meta_counts[i];
         if (moff[n] && !meta) {
             rvf_free(moff);
-            return store_fail(RVF_ERR_INVALID_ARGUMENT, "meta_counts given without meta values");
+            return rvf_store_fail(RVF_ERR_INVALID_ARGUMENT,
+                                  "meta_counts given without meta values");
         }
     }
     /* sort by id; for duplicate ids the last one of the batch wins. A batch already in strictly
@@ -90,7 +92,7 @@ rvf_status rvf_ingest(rvf_store *s, const float *vectors, const uint64_t *ids, s
         for (size_t i = 0; i < n; i++)
             it[i] = (sort_item){ids[i], (uint32_t)i};
         if (!sorted)
-            store_sort_items(it, n);
+            rvf_store_sort_items(it, n);
         for (size_t i = 0; i < n; i++) {
             if (m && it[m - 1].id == it[i].id)
                 it[m - 1] = it[i];
@@ -134,7 +136,7 @@ rvf_status rvf_ingest(rvf_store *s, const float *vectors, const uint64_t *ids, s
         for (size_t i = 0; i < m; i++)
             nmeta_runs += i == 0 || sids[i] != sids[i - 1] + 1;
     if (st == RVF_OK)
-        st = store_manifest_next(s, &nm, (uint32_t)(nseg + nmeta_runs + 1));
+        st = rvf_store_manifest_next(s, &nm, (uint32_t)(nseg + nmeta_runs + 1));
     for (size_t k = 0; st == RVF_OK && k < nseg; k++) {
         size_t a = k * per_seg, cnt = m - a < per_seg ? m - a : per_seg;
         size_t at = rvf_seg_begin(&data);
@@ -168,9 +170,9 @@ rvf_status rvf_ingest(rvf_store *s, const float *vectors, const uint64_t *ids, s
             a = b;
         }
         if (st != RVF_OK && st != RVF_ERR_OUT_OF_MEMORY)
-            st = store_fail(st,
-                            "metadata could not be encoded (a field id used with two types in one "
-                            "batch, or a value over 65535 bytes)");
+            st = rvf_store_fail(
+                st, "metadata could not be encoded (a field id used with two types in one "
+                    "batch, or a value over 65535 bytes)");
     }
     /* new counts: ids not yet in the table add to total; re-ingested deleted ids come back */
     uint64_t new_ids = 0;
@@ -178,7 +180,7 @@ rvf_status rvf_ingest(rvf_store *s, const float *vectors, const uint64_t *ids, s
     if (st == RVF_OK && s->ndead && !revive)
         st = RVF_ERR_OUT_OF_MEMORY;
     for (size_t i = 0; st == RVF_OK && i < m; i++) {
-        int64_t j = store_find_slot(s, sids[i]);
+        int64_t j = rvf_store_find_slot(s, sids[i]);
         if (j < 0)
             new_ids++;
         else if (revive && s->dead[j])
@@ -187,22 +189,23 @@ rvf_status rvf_ingest(rvf_store *s, const float *vectors, const uint64_t *ids, s
     if (st == RVF_OK) {
         char act[96];
         snprintf(act, sizeof act, "ingest:count=%zu,epoch=%u", m, nm.epoch);
-        store_witness_emit(s, &data, s->end, &s->next_seg_id, &nm, RVF_WITNESS_COMPUTATION, act);
+        rvf_store_witness_emit(s, &data, s->end, &s->next_seg_id, &nm, RVF_WITNESS_COMPUTATION,
+                               act);
         nm.total_vectors = s->man.total_vectors + new_ids;
-        st = store_deleted_list(s, NULL, revive, &nm.deleted, &nm.ndeleted);
+        st = rvf_store_deleted_list(s, NULL, revive, &nm.deleted, &nm.ndeleted);
     }
     if (st == RVF_OK)
         st = rvf_buf_status(&data);
     if (st == RVF_OK)
-        st = store_commit(s, &data, &nm);
+        st = rvf_store_commit(s, &data, &nm);
     else
         rvf_manifest_free(&nm);
     /* apply to the table only after the commit */
     for (size_t i = 0; st == RVF_OK && i < m; i++) {
         size_t slot;
-        st = store_table_upsert(s, sids[i], rows + i * s->row_bytes, &slot);
+        st = rvf_store_table_upsert(s, sids[i], rows + i * s->row_bytes, &slot);
         if (st == RVF_OK && mrows)
-            st = store_meta_set(&s->meta[slot], mrows[i].fields, mrows[i].nfields);
+            st = rvf_store_meta_set(&s->meta[slot], mrows[i].fields, mrows[i].nfields);
     }
     rvf_free(revive);
     rvf_free(mrows);
@@ -228,7 +231,7 @@ static rvf_status delete_slots(rvf_store *s, uint8_t *kill, const uint64_t *req,
     if (deleted)
         *deleted = cnt;
     rvf_manifest nm;
-    rvf_status st = store_manifest_next(s, &nm, 2);
+    rvf_status st = rvf_store_manifest_next(s, &nm, 2);
     rvf_buf data, pl;
     rvf_buf_init(&data);
     rvf_buf_init(&pl);
@@ -258,19 +261,20 @@ static rvf_status delete_slots(rvf_store *s, uint8_t *kill, const uint64_t *req,
     if (st == RVF_OK) {
         char act[96];
         snprintf(act, sizeof act, "delete:count=%zu,epoch=%u", cnt, nm.epoch);
-        store_witness_emit(s, &data, s->end, &s->next_seg_id, &nm, RVF_WITNESS_COMPUTATION, act);
-        st = store_deleted_list(s, kill, NULL, &nm.deleted, &nm.ndeleted);
+        rvf_store_witness_emit(s, &data, s->end, &s->next_seg_id, &nm, RVF_WITNESS_COMPUTATION,
+                               act);
+        st = rvf_store_deleted_list(s, kill, NULL, &nm.deleted, &nm.ndeleted);
         if (st == RVF_OK)
             for (size_t i = 0; i < nm.ndeleted; i++)
                 if (nm.deleted[i] >> 48)
-                    st = store_fail(RVF_ERR_INVALID_ARGUMENT,
-                                    "id %llu is 2^48 or more and cannot be deleted (FORMAT.md)",
-                                    (unsigned long long)nm.deleted[i]);
+                    st = rvf_store_fail(RVF_ERR_INVALID_ARGUMENT,
+                                        "id %llu is 2^48 or more and cannot be deleted (FORMAT.md)",
+                                        (unsigned long long)nm.deleted[i]);
     }
     if (st == RVF_OK)
         st = rvf_buf_status(&data);
     if (st == RVF_OK)
-        st = store_commit(s, &data, &nm);
+        st = rvf_store_commit(s, &data, &nm);
     else
         rvf_manifest_free(&nm);
     if (st == RVF_OK)
@@ -286,16 +290,16 @@ static rvf_status delete_slots(rvf_store *s, uint8_t *kill, const uint64_t *req,
 
 rvf_status rvf_delete(rvf_store *s, const uint64_t *ids, size_t n, uint64_t *deleted)
 {
-    store_detail[0] = 0;
+    rvf_store_detail[0] = 0;
     if (deleted)
         *deleted = 0;
     if (!s || (n && !ids))
         return RVF_ERR_INVALID_ARGUMENT;
     if (s->read_only)
-        return store_fail(RVF_ERR_READ_ONLY, "the store is open read-only");
+        return rvf_store_fail(RVF_ERR_READ_ONLY, "the store is open read-only");
     if (n == 0)
         return RVF_OK;
-    rvf_status lst = store_ensure_loaded(s);
+    rvf_status lst = rvf_store_ensure_loaded(s);
     if (lst != RVF_OK)
         return lst;
     uint8_t *kill = rvf_calloc(s->n + 1, 1);
@@ -303,7 +307,7 @@ rvf_status rvf_delete(rvf_store *s, const uint64_t *ids, size_t n, uint64_t *del
         return RVF_ERR_OUT_OF_MEMORY;
     size_t cnt = 0;
     for (size_t i = 0; i < n; i++) {
-        int64_t j = store_find_slot(s, ids[i]);
+        int64_t j = rvf_store_find_slot(s, ids[i]);
         if (j >= 0 && !s->dead[j] && !kill[j]) {
             kill[j] = 1;
             cnt++;
@@ -317,17 +321,17 @@ rvf_status rvf_delete(rvf_store *s, const uint64_t *ids, size_t n, uint64_t *del
 rvf_status rvf_delete_by_filter(rvf_store *s, const uint8_t *filter, size_t filter_len,
                                 uint64_t *deleted)
 {
-    store_detail[0] = 0;
+    rvf_store_detail[0] = 0;
     if (deleted)
         *deleted = 0;
     if (!s || !filter)
         return RVF_ERR_INVALID_ARGUMENT;
     if (s->read_only)
-        return store_fail(RVF_ERR_READ_ONLY, "the store is open read-only");
+        return rvf_store_fail(RVF_ERR_READ_ONLY, "the store is open read-only");
     rvf_status st = rvf_filter_validate(filter, filter_len);
     if (st != RVF_OK)
-        return store_fail(st, "the filter expression is malformed");
-    if ((st = store_ensure_loaded(s)) != RVF_OK)
+        return rvf_store_fail(st, "the filter expression is malformed");
+    if ((st = rvf_store_ensure_loaded(s)) != RVF_OK)
         return st;
     uint8_t *kill = rvf_calloc(s->n + 1, 1);
     if (!kill)
@@ -353,16 +357,16 @@ rvf_status rvf_delete_by_filter(rvf_store *s, const uint8_t *filter, size_t filt
 rvf_status rvf_derive(rvf_store *parent, const char *child_path, uint8_t derivation_type,
                       const char *description, rvf_store **child)
 {
-    store_detail[0] = 0;
+    rvf_store_detail[0] = 0;
     *child = NULL;
     if (!parent || !child_path)
         return RVF_ERR_INVALID_ARGUMENT;
-    rvf_status mst = store_ensure_manifest(parent);
+    rvf_status mst = rvf_store_ensure_manifest(parent);
     if (mst != RVF_OK)
         return mst;
     if (parent->dialect)
-        return store_fail(RVF_ERR_READ_ONLY,
-                          "derive from a reference-dialect file is not supported");
+        return rvf_store_fail(RVF_ERR_READ_ONLY,
+                              "derive from a reference-dialect file is not supported");
     rvf_options o = rvf_options_default(parent->dim);
     o.metric = (rvf_metric)parent->metric;
     o.dtype = (rvf_dtype)parent->dtype;
@@ -370,20 +374,20 @@ rvf_status rvf_derive(rvf_store *parent, const char *child_path, uint8_t derivat
     o.checksum_algo = parent->algo;
     o.no_sync = parent->no_sync;
     o.block_vectors = parent->block_vectors;
-    return store_create(child_path, &o, parent, derivation_type, description, child);
+    return rvf_store_create(child_path, &o, parent, derivation_type, description, child);
 }
 
 rvf_status rvf_export_reference(rvf_store *s, const char *path)
 {
-    store_detail[0] = 0;
+    rvf_store_detail[0] = 0;
     if (!s || !path)
         return RVF_ERR_INVALID_ARGUMENT;
-    rvf_status mst = store_ensure_manifest(s);
+    rvf_status mst = rvf_store_ensure_manifest(s);
     if (mst != RVF_OK)
         return mst;
     if (s->dim > 65535)
         return RVF_ERR_INVALID_ARGUMENT;
-    rvf_status lst = store_ensure_loaded(s);
+    rvf_status lst = rvf_store_ensure_loaded(s);
     if (lst != RVF_OK)
         return lst;
     size_t live = s->n - s->ndead;
@@ -401,7 +405,7 @@ rvf_status rvf_export_reference(rvf_store *s, const char *path)
     rvf_io *out = NULL;
     if (st == RVF_OK &&
         (st = rvf_io_file_open(path, RVF_IO_READ | RVF_IO_WRITE | RVF_IO_CREATE, &out)) != RVF_OK)
-        st = store_fail(st, "creating %s: %s", path, rvf_strerror(st));
+        st = rvf_store_fail(st, "creating %s: %s", path, rvf_strerror(st));
     if (st == RVF_OK)
         st = rvf_ref_export(out, (uint16_t)s->dim, s->metric, ids, rows, live, s->man.file_id);
     if (out)
@@ -415,10 +419,10 @@ rvf_status rvf_export_reference(rvf_store *s, const char *path)
 
 rvf_status rvf_save_as(rvf_store *s, const char *path, const rvf_options *opt)
 {
-    store_detail[0] = 0;
+    rvf_store_detail[0] = 0;
     if (!s || !path)
         return RVF_ERR_INVALID_ARGUMENT;
-    rvf_status mst = store_ensure_manifest(s);
+    rvf_status mst = rvf_store_ensure_manifest(s);
     if (mst != RVF_OK)
         return mst;
     rvf_options o = rvf_options_default(s->dim);
@@ -427,11 +431,12 @@ rvf_status rvf_save_as(rvf_store *s, const char *path, const rvf_options *opt)
     o.profile_id = s->profile_id;
     if (opt) {
         if (opt->dimension != s->dim)
-            return store_fail(RVF_ERR_DIMENSION_MISMATCH, "options have dimension %u, the store %u",
-                              opt->dimension, s->dim);
+            return rvf_store_fail(RVF_ERR_DIMENSION_MISMATCH,
+                                  "options have dimension %u, the store %u", opt->dimension,
+                                  s->dim);
         o = *opt;
     }
-    rvf_status st = store_ensure_loaded(s);
+    rvf_status st = rvf_store_ensure_loaded(s);
     if (st != RVF_OK)
         return st;
     rvf_store *d = NULL;
@@ -447,7 +452,7 @@ rvf_status rvf_save_as(rvf_store *s, const char *path, const rvf_options *opt)
         if (!s->dead[j])
             it[m++] = (sort_item){s->ids[j], (uint32_t)j};
     if (it)
-        store_sort_items(it, m);
+        rvf_store_sort_items(it, m);
     enum { CHUNK = 65536 };
     float *vec = st == RVF_OK ? rvf_malloc((size_t)CHUNK * s->dim * sizeof *vec + 1) : NULL;
     uint64_t *ids = st == RVF_OK ? rvf_malloc((size_t)CHUNK * sizeof *ids) : NULL;
@@ -495,13 +500,13 @@ rvf_status rvf_save_as(rvf_store *s, const char *path, const rvf_options *opt)
 rvf_status rvf_embed_wasm(rvf_store *s, const uint8_t *bytecode, size_t len,
                           const rvf_wasm_options *opt, uint64_t *segment_id)
 {
-    store_detail[0] = 0;
+    rvf_store_detail[0] = 0;
     if (!s || !bytecode || !opt || len < 8 || len > UINT32_MAX - 64 ||
         memcmp(bytecode, "\0asm", 4) != 0)
         return RVF_ERR_INVALID_ARGUMENT;
     if (s->read_only)
-        return store_fail(RVF_ERR_READ_ONLY, "the store is open read-only");
-    rvf_status st = store_ensure_loaded(s);
+        return rvf_store_fail(RVF_ERR_READ_ONLY, "the store is open read-only");
+    rvf_status st = rvf_store_ensure_loaded(s);
     if (st != RVF_OK)
         return st;
     uint8_t *pl = rvf_calloc(64 + len, 1);
@@ -521,7 +526,7 @@ rvf_status rvf_embed_wasm(rvf_store *s, const uint8_t *bytecode, size_t len,
     pl[0x39] = opt->interpreter_type;
     memcpy(pl + 64, bytecode, len);
     rvf_manifest nm;
-    st = store_manifest_next(s, &nm, 1);
+    st = rvf_store_manifest_next(s, &nm, 1);
     rvf_buf data;
     rvf_buf_init(&data);
     uint64_t id = 0;
@@ -531,7 +536,7 @@ rvf_status rvf_embed_wasm(rvf_store *s, const uint8_t *bytecode, size_t len,
                      &nm.dir[nm.ndir++]);
         st = rvf_buf_status(&data);
         if (st == RVF_OK)
-            st = store_commit(s, &data, &nm);
+            st = rvf_store_commit(s, &data, &nm);
         else
             rvf_manifest_free(&nm);
     }
