@@ -200,16 +200,7 @@ export class HttpRangeSource {
 
   /** One request; resolves to {start, bytes} after checking the answer. */
   async #request(range, phase, start, end) {
-    if (this.failure) throw this.failure;
-    const headers = { ...this.headers, Range: range };
-    if (this.etag) headers['If-Match'] = this.etag;
-    let res;
-    try {
-      res = await this.fetch(this.url, { headers, signal: this.controller.signal });
-    } catch (e) {
-      if (this.controller.signal.aborted) throw ioError(`${this.url}: aborted (${e?.message ?? e})`);
-      throw ioError(`${this.url}: fetch failed (${e?.message ?? e})`);
-    }
+    const res = await this.#send(range);
     const what = `${this.url} (Range: ${range})`;
     const refuse = (detail) => {
       res.body?.cancel?.().catch(() => {});
@@ -220,9 +211,7 @@ export class HttpRangeSource {
     if (res.status === 416) this.#fail(refuse('range not satisfiable (HTTP 416): the file is shorter than expected'));
     if (res.status === 412) this.#fail(refuse(`the file changed on the server (HTTP 412: ETag is no longer ${this.etag})`));
     if (res.status !== 206) this.#fail(refuse(`HTTP ${res.status} ${res.statusText ?? ''}`.trim()));
-    const etag = res.headers.get('etag');
-    if (this.etag && etag && etag !== this.etag)
-      this.#fail(refuse(`the file changed on the server (ETag ${etag}, was ${this.etag})`));
+    const etag = this.#sameFile(res, refuse);
     const cr = parseContentRange(res.headers.get('content-range'));
     if (!cr) this.#fail(refuse(`no valid Content-Range in the 206 answer (${res.headers.get('content-range')})`));
     if (this.size && cr.total !== this.size)
@@ -237,12 +226,38 @@ export class HttpRangeSource {
     }
     if (bytes.length !== cr.end - cr.start)
       this.#fail(ioError(`${what}: truncated answer, ${bytes.length} bytes of the ${cr.end - cr.start} announced`));
+    this.#count(phase, bytes.length);
+    return { cr, bytes, etag };
+  }
+
+  /** Send one GET with this Range (and If-Match once the ETag is known); the response. */
+  async #send(range) {
+    if (this.failure) throw this.failure;
+    const headers = { ...this.headers, Range: range };
+    if (this.etag) headers['If-Match'] = this.etag;
+    try {
+      return await this.fetch(this.url, { headers, signal: this.controller.signal });
+    } catch (e) {
+      if (this.controller.signal.aborted) throw ioError(`${this.url}: aborted (${e?.message ?? e})`);
+      throw ioError(`${this.url}: fetch failed (${e?.message ?? e})`);
+    }
+  }
+
+  /** A 206 with another ETag means the file changed on the server: fatal. Returns the ETag. */
+  #sameFile(res, refuse) {
+    const etag = res.headers.get('etag');
+    if (this.etag && etag && etag !== this.etag)
+      this.#fail(refuse(`the file changed on the server (ETag ${etag}, was ${this.etag})`));
+    return etag;
+  }
+
+  /** Count one request of `phase` that brought n payload bytes. */
+  #count(phase, n) {
     const st = this.stats.phases[phase];
     st.requests++;
-    st.bytes += bytes.length;
+    st.bytes += n;
     this.stats.requests++;
-    this.stats.bytes += bytes.length;
-    return { cr, bytes, etag };
+    this.stats.bytes += n;
   }
 
   /** Phase root: `Range: bytes=-4096` gives the root, the file size and the ETag. */
@@ -339,29 +354,13 @@ export class HttpRangeSource {
    * covers every range is accepted; only the ranges asked for are kept from it.
    */
   async #requestMulti(ranges, phase) {
-    if (this.failure) throw this.failure;
-    const range = `bytes=${ranges.map(([a, b]) => `${a}-${b - 1}`).join(',')}`;
-    const headers = { ...this.headers, Range: range };
-    if (this.etag) headers['If-Match'] = this.etag;
-    let res;
-    try {
-      res = await this.fetch(this.url, { headers, signal: this.controller.signal });
-    } catch (e) {
-      if (this.controller.signal.aborted) throw ioError(`${this.url}: aborted (${e?.message ?? e})`);
-      throw ioError(`${this.url}: fetch failed (${e?.message ?? e})`);
-    }
+    const res = await this.#send(`bytes=${ranges.map(([a, b]) => `${a}-${b - 1}`).join(',')}`);
     const what = `${this.url} (Range: ${ranges.length} ranges)`;
     const refuse = (detail) => {
       res.body?.cancel?.().catch(() => {});
       return ioError(`${what}: ${detail}`);
     };
-    const count = (n) => {
-      const st = this.stats.phases[phase];
-      st.requests++;
-      st.bytes += n;
-      this.stats.requests++;
-      this.stats.bytes += n;
-    };
+    const count = (n) => this.#count(phase, n);
     const decline = () => { // counted as a request with no payload; the caller goes range by range
       res.body?.cancel?.().catch(() => {});
       count(0);
@@ -369,9 +368,7 @@ export class HttpRangeSource {
     };
     if (res.status === 412) this.#fail(refuse(`the file changed on the server (HTTP 412: ETag is no longer ${this.etag})`));
     if (res.status !== 206) return decline();
-    const etag = res.headers.get('etag');
-    if (this.etag && etag && etag !== this.etag)
-      this.#fail(refuse(`the file changed on the server (ETag ${etag}, was ${this.etag})`));
+    this.#sameFile(res, refuse);
     const type = res.headers.get('content-type') ?? '';
     const cr = parseContentRange(res.headers.get('content-range'));
     const boundary = /^\s*multipart\/byteranges\s*;(?:.*;)?\s*boundary=(?:"([^"]+)"|([^\s;]+))/i.exec(type);
