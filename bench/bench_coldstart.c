@@ -24,61 +24,47 @@
  * 3. Cold: the file's pages are dropped (drop_caches when permitted, else posix_fadvise
  *    DONTNEED on the file), then the file is opened through a counting pread source:
  *    boot (the root alone: 4096 bytes, one read), the first query (Level 1, Layer A and the
- *    probed partitions), all Q queries in that state, then rvf_load (everything and the graph) and
- * the Q queries at ef 64. Bytes and requests are what the source served. */
+ *    probed partitions: the "A only" state), then all Q queries on the same open: the second
+ *    query reads Layer B (FORMAT.md "Layer B") and the later ones are the "A + B" state (§15.1
+ *    "working quality", reached with the third answer); then rvf_load (everything and the graph),
+ * the Q queries at ef 64 (steady state) and an ef sweep 16..256 on the full graph (§15.1 "full" >=
+ * 0.95, "optimized" >= 0.98). The "A only" state over all Q queries is measured apart, each query
+ * the first of a fresh open (the first query of an open never reads Layer B). Bytes and requests
+ * are what the source served. */
 #define _GNU_SOURCE
-#include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "rvf.h"
+#define BENCH_NAME "bench_coldstart"
+#include "bench_util.h"
 
-static double now_ms(void)
+/* the CPU's model name (/proc/cpuinfo), or "unknown" */
+static void cpu_model(char *out, size_t cap)
 {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
-
-static uint64_t rng = 0x9E3779B97F4A7C15ull;
-static float unit(void) /* [-1, 1) */
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (float)(rng >> 40) / 8388608.0f - 1.0f;
-}
-
-static float noise(void) /* Irwin-Hall(4), centred: close enough to a Gaussian */
-{
-    return (unit() + unit() + unit() + unit()) * 0.5f;
-}
-
-typedef struct counting {
-    int fd;
-    uint64_t bytes, calls;
-} counting;
-
-static rvf_status counting_read(void *ctx, uint64_t off, void *dst, size_t n)
-{
-    counting *c = ctx;
-    c->calls++;
-    for (size_t got = 0; got < n;) {
-        ssize_t r = pread(c->fd, (char *)dst + got, n - got, (off_t)(off + got));
-        if (r < 0 && errno == EINTR)
+    snprintf(out, cap, "unknown");
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    char line[512];
+    while (f && fgets(line, sizeof line, f)) {
+        char *colon = strchr(line, ':');
+        if (strncmp(line, "model name", 10) != 0 || !colon)
             continue;
-        if (r <= 0)
-            return r == 0 ? RVF_ERR_TRUNCATED_SEGMENT : RVF_ERR_IO_ERROR;
-        got += (size_t)r;
+        colon++;
+        while (*colon == ' ' || *colon == '\t')
+            colon++;
+        size_t n = strcspn(colon, "\n");
+        for (size_t i = 0; i < n; i++) /* JSON-safe */
+            if (colon[i] == '"' || colon[i] == '\\')
+                colon[i] = ' ';
+        snprintf(out, cap, "%.*s", (int)n, colon);
+        break;
     }
-    c->bytes += n;
-    return RVF_OK;
+    if (f)
+        fclose(f);
 }
 
 static void progress(void *ctx, uint64_t done, uint64_t total)
@@ -88,13 +74,6 @@ static void progress(void *ctx, uint64_t done, uint64_t total)
         fprintf(stderr, "\r  index: %" PRIu64 " / %" PRIu64 "   ", done, total);
     if (done == total)
         fputc('\n', stderr);
-}
-
-static int die(const char *what, rvf_status st)
-{
-    fprintf(stderr, "bench_coldstart: %s: %s (%s)\n", what, rvf_strerror(st),
-            rvf_last_error_detail());
-    return 1;
 }
 
 static double recall_of(const rvf_hit *got, uint32_t n, const rvf_hit *truth, uint32_t k)
@@ -162,7 +141,7 @@ typedef struct cold_figures {
 static int cold_layer_a(const char *path, uint32_t dim, const float *queries, uint32_t nq,
                         const rvf_hit *truth, cold_figures *f)
 {
-    counting c = {open(path, O_RDONLY), 0, 0};
+    counting c = {.fd = open(path, O_RDONLY)};
     struct stat sb;
     if (c.fd < 0 || fstat(c.fd, &sb) != 0)
         return 1;
@@ -201,23 +180,9 @@ static int cold_layer_a(const char *path, uint32_t dim, const float *queries, ui
     return 0;
 }
 
-static int copy_file(const char *from, const char *to)
-{
-    FILE *a = fopen(from, "rb"), *b = fopen(to, "wb");
-    static char buf[1 << 20];
-    size_t n;
-    int bad = !a || !b;
-    while (!bad && (n = fread(buf, 1, sizeof buf, a)) > 0)
-        bad = fwrite(buf, 1, n, b) != n;
-    if (a)
-        fclose(a);
-    if (b)
-        bad |= fclose(b) != 0;
-    return bad;
-}
-
 int main(int argc, char **argv)
 {
+    bench_seed(0x9E3779B97F4A7C15ull);
     uint32_t n = 1000000, dim = 96, clusters = 1000, nq = 100, threads = 1;
     const char *path = "out/bench-data/coldstart.rvf", *json = NULL, *base = NULL, *qfile = NULL;
     int reuse = 0, skew = 0;
@@ -352,7 +317,7 @@ int main(int argc, char **argv)
             rvf_close(s);
             if ((st = rvf_open(path, &s)) != RVF_OK)
                 return die("reopen", st);
-            rng = 0x5EED5EED5EEDull;
+            bench_seed(0x5EED5EED5EEDull);
             float *q = malloc((size_t)dim * sizeof *q);
             for (uint32_t w = 0; w < 300 && st == RVF_OK; w++) {
                 const float *c = centres + (size_t)hot[w % nhot] * dim;
@@ -380,7 +345,7 @@ int main(int argc, char **argv)
         rvf_close(s);
     }
     /* held-out queries from the same clusters (another stream of the generator) */
-    rng = 0xC0FFEE123456789ull;
+    bench_seed(0xC0FFEE123456789ull);
     if (queries_given)
         memcpy(queries, queries_given, (size_t)nq * dim * sizeof *queries);
     for (uint32_t q = 0; q < nq && !queries_given; q++) {
@@ -407,7 +372,7 @@ int main(int argc, char **argv)
 
     /* cold */
     const char *dropped = drop_cache(path);
-    counting c = {open(path, O_RDONLY), 0, 0};
+    counting c = {.fd = open(path, O_RDONLY)};
     if (c.fd < 0 || fstat(c.fd, &sb) != 0) {
         perror(path);
         return 1;
@@ -432,7 +397,9 @@ int main(int argc, char **argv)
     rvf_status_info si;
     rvf_status_get(s, &si);
     uint32_t first_parts = si.partitions_loaded, hot_vectors = si.hot_vectors;
-    double a_sum = 0;
+    /* the second query reads Layer B; working quality ("A + B") is reached with the third */
+    double a_sum = 0, wq_ms = 0, wq_recall = 0;
+    uint64_t wq_bytes = 0;
     uint32_t a_no_read = 0;
     t0 = now_ms();
     for (uint32_t q = 0; q < nq; q++) {
@@ -441,13 +408,54 @@ int main(int argc, char **argv)
         st = rvf_query(s, queries + (size_t)q * dim, dim, &pa, hits, &got);
         a_no_read += c.bytes == before;
         if (st != RVF_OK && st != RVF_ERR_K_TOO_LARGE)
-            return die("Layer-A query", st);
+            return die("A + B query", st);
         a_sum += recall_of(hits, got, truth + (size_t)q * 10, 10);
+        if (q == (nq > 1 ? 1u : 0u)) { /* the third answer of the open: the first A + B one */
+            wq_ms = boot_ms + first_ms + (now_ms() - t0);
+            wq_bytes = c.bytes;
+            wq_recall = recall_of(hits, got, truth + (size_t)q * 10, 10);
+        }
     }
     double a_ms = now_ms() - t0;
     rvf_status_get(s, &si);
     uint64_t a_bytes = c.bytes;
-    uint32_t a_parts = si.partitions_loaded;
+    uint32_t a_parts = si.partitions_loaded, b_nodes = si.layer_b_nodes,
+             b_parts = si.layer_b_partitions;
+    /* "A only": each query the first of a fresh open (page cache warm by now); then the same
+     * query twice more on that open (the second reads Layer B, the third is "A + B") with
+     * nothing resident but what the first one read */
+    double ao_sum = 0, ao_ms = 0, ab1_sum = 0, ab1_ms = 0;
+    uint64_t ao_bytes = 0, ab1_bytes = 0;
+    for (uint32_t q = 0; q < nq; q++) {
+        counting c1 = {.fd = open(path, O_RDONLY)};
+        rvf_source s1 = {&c1, (uint64_t)sb.st_size, counting_read, NULL};
+        rvf_store *o1 = NULL;
+        if (c1.fd < 0 || (st = rvf_open_source(&s1, &o1)) != RVF_OK)
+            return die("open_source (A only)", st);
+        double tq = now_ms();
+        got = 0;
+        st = rvf_query(o1, queries + (size_t)q * dim, dim, &pa, hits, &got);
+        ao_ms += now_ms() - tq;
+        if (st != RVF_OK && st != RVF_ERR_K_TOO_LARGE)
+            return die("A-only query", st);
+        ao_sum += recall_of(hits, got, truth + (size_t)q * 10, 10);
+        ao_bytes += c1.bytes;
+        uint64_t before = c1.bytes;
+        got = 0; /* the second query reads Layer B (and answers as the first) */
+        st = rvf_query(o1, queries + (size_t)q * dim, dim, &pa, hits, &got);
+        if (st != RVF_OK && st != RVF_ERR_K_TOO_LARGE)
+            return die("second query (fresh open)", st);
+        tq = now_ms();
+        got = 0;
+        st = rvf_query(o1, queries + (size_t)q * dim, dim, &pa, hits, &got);
+        ab1_ms += now_ms() - tq;
+        if (st != RVF_OK && st != RVF_ERR_K_TOO_LARGE)
+            return die("A + B query (fresh open)", st);
+        ab1_sum += recall_of(hits, got, truth + (size_t)q * 10, 10);
+        ab1_bytes += c1.bytes - before;
+        rvf_close(o1);
+        close(c1.fd);
+    }
     t0 = now_ms();
     if ((st = rvf_load(s)) != RVF_OK)
         return die("load", st);
@@ -471,6 +479,28 @@ int main(int argc, char **argv)
             lat[j] = lat[j - 1];
             lat[j - 1] = t;
         }
+    /* the ef sweep on the full graph: recall, QPS (each ef run twice, the second counted) */
+    enum { NEF = 5 };
+    static const uint32_t efs[NEF] = {16, 32, 64, 128, 256};
+    double sw_recall[NEF], sw_qps[NEF];
+    for (int e = 0; e < NEF; e++) {
+        rvf_query_params pe = {10, -1, NULL, 0, efs[e]};
+        double sum = 0, te = 0;
+        for (int pass = 0; pass < 2; pass++) {
+            sum = 0;
+            te = now_ms();
+            for (uint32_t q = 0; q < nq; q++) {
+                got = 0;
+                st = rvf_query(s, queries + (size_t)q * dim, dim, &pe, hits, &got);
+                if (st != RVF_OK)
+                    return die("ef sweep query", st);
+                sum += recall_of(hits, got, truth + (size_t)q * 10, 10);
+            }
+            te = now_ms() - te;
+        }
+        sw_recall[e] = sum / nq;
+        sw_qps[e] = nq / (te / 1e3);
+    }
     rvf_close(s);
 
     printf("cold start, %u x %u f32, %s, file %.1f MB (page cache: %s)\n", n, dim,
@@ -482,9 +512,20 @@ int main(int argc, char **argv)
     printf("  first query   %7.2f ms  %9" PRIu64 " bytes  %3" PRIu64
            " reads  recall@10 %.2f  (%u partitions)\n",
            first_ms, first_bytes, first_reqs, first_recall, first_parts);
-    printf("  Layer A state %u queries: mean recall@10 %.3f, %.2f ms/query, %" PRIu64
-           " bytes read (%u partitions)\n",
-           nq, a_sum / nq, a_ms / nq, a_bytes, a_parts);
+    printf("  A only        %u queries, each the first of a fresh open: mean recall@10 %.3f, "
+           "%.2f ms/query, %.2f MB read per query\n",
+           nq, ao_sum / nq, ao_ms / nq, (double)ao_bytes / nq / 1e6);
+    printf(
+        "  A + B, fresh  the same query twice more on that open (the second reads Layer B): "
+        "third answer mean recall@10 %.3f, %.2f ms/query, %.2f MB more per open (Layer B and its "
+        "partitions)\n",
+        ab1_sum / nq, ab1_ms / nq, (double)ab1_bytes / nq / 1e6);
+    printf("  working (A+B) %7.2f ms  %9" PRIu64 " bytes from open to the first A + B answer "
+           "(Layer B: %u nodes), recall@10 %.2f\n",
+           wq_ms, wq_bytes, b_nodes, wq_recall);
+    printf("  A + B state   %u queries: mean recall@10 %.3f, %.2f ms/query, %" PRIu64
+           " bytes read (%u partitions, %u of them by Layer-B walks)\n",
+           nq, a_sum / nq, a_ms / nq, a_bytes, a_parts, b_parts);
     if (skew) {
         cold_figures cf = {0};
         if (cold_layer_a(nohist, dim, queries, nq, truth, &cf))
@@ -493,7 +534,7 @@ int main(int argc, char **argv)
                "Layer-A queries read nothing\n",
                hot_vectors, nhot, a_no_read, nq);
         printf("  no history    first query %7.2f ms  %9" PRIu64 " bytes  recall@10 %.2f; "
-               "Layer A state: mean recall@10 %.3f, %" PRIu64
+               "A + B state: mean recall@10 %.3f, %" PRIu64
                " bytes read (%u partitions), %u queries read nothing\n",
                cf.first_ms, cf.first_bytes, cf.first_recall, cf.a_recall, cf.a_bytes, cf.a_parts,
                cf.a_no_read);
@@ -501,23 +542,47 @@ int main(int argc, char **argv)
     printf("  full load     %7.1f ms  %9" PRIu64 " bytes\n", load_ms, full_bytes);
     printf("  full graph    ef 64: mean recall@10 %.3f, %.0f QPS, p50 %.3f ms, p99 %.3f ms\n",
            f_sum / nq, nq / (f_ms / 1e3), lat[nq / 2], lat[nq * 99 / 100]);
+    printf("  ef sweep     ");
+    int opt_ef = -1;
+    for (int e = 0; e < NEF; e++) {
+        printf(" ef %u: %.3f / %.0f QPS%s", efs[e], sw_recall[e], sw_qps[e],
+               e + 1 < NEF ? ";" : "");
+        if (opt_ef < 0 && sw_recall[e] >= 0.98)
+            opt_ef = e;
+    }
+    printf(
+        "\n  milestones    first query <= 4 MB & >= 0.70: %s; working A+B >= 0.85: %s; full ef 64 "
+        ">= 0.95: %s; optimized >= 0.98: %s (ef %d)\n",
+        first_bytes <= (4u << 20) && first_recall >= 0.70 ? "met" : "NOT met",
+        a_sum / nq >= 0.85 ? "met" : "NOT met", f_sum / nq >= 0.95 ? "met" : "NOT met",
+        opt_ef >= 0 ? "met" : "NOT met", opt_ef >= 0 ? (int)efs[opt_ef] : -1);
+    char cpu[256];
+    cpu_model(cpu, sizeof cpu);
     FILE *out = json ? fopen(json, "w") : stdout;
     if (!out)
         out = stdout;
     fprintf(out,
             "{\"test_name\":\"cold_start_%u\",\"dataset\":{\"vector_count\":%u,\"dimensions\":%u,"
             "\"dtype\":\"f32\",\"file_size_bytes\":%lld,\"clusters\":%u,\"queries\":%u},"
-            "\"hardware\":{\"page_cache\":\"%s\"},"
+            "\"hardware\":{\"cpu\":\"%s\",\"simd\":\"%s\",\"page_cache\":\"%s\"},"
             "\"results\":{\"boot_ms\":%.3f,\"boot_bytes\":%" PRIu64 ",\"first_query_ms\":%.3f,"
             "\"first_query_recall_at_10\":%.3f,\"data_read_first_query_mb\":%.3f,"
-            "\"working_quality_recall_at_10\":%.3f,\"data_read_working_quality_mb\":%.3f,"
+            "\"a_only_recall_at_10\":%.3f,\"a_plus_b_fresh_recall_at_10\":%.3f,"
+            "\"working_quality_ms\":%.3f,\"working_quality_recall_at_10\":%.3f,"
+            "\"data_read_working_quality_mb\":%.3f,\"layer_b_nodes\":%u,"
+            "\"a_plus_b_state_recall_at_10\":%.3f,\"data_read_a_plus_b_state_mb\":%.3f,"
             "\"full_quality_ms\":%.1f,\"full_quality_recall_at_10\":%.3f,"
             "\"steady_state_qps\":%.0f,\"steady_state_p50_ms\":%.3f,\"steady_state_p95_ms\":%.3f,"
-            "\"steady_state_p99_ms\":%.3f}}\n",
-            n, n, dim, (long long)sb.st_size, clusters, nq, dropped, boot_ms, boot_bytes, first_ms,
-            first_recall, (double)first_bytes / 1048576.0, a_sum / nq, (double)a_bytes / 1048576.0,
-            load_ms, f_sum / nq, nq / (f_ms / 1e3), lat[nq / 2], lat[nq * 95 / 100],
-            lat[nq * 99 / 100]);
+            "\"steady_state_p99_ms\":%.3f,\"ef_sweep\":[",
+            n, n, dim, (long long)sb.st_size, clusters, nq, cpu, rvfk_ops_best()->name, dropped,
+            boot_ms, boot_bytes, first_ms, first_recall, (double)first_bytes / 1048576.0,
+            ao_sum / nq, ab1_sum / nq, wq_ms, wq_recall, (double)wq_bytes / 1048576.0, b_nodes,
+            a_sum / nq, (double)a_bytes / 1048576.0, load_ms, f_sum / nq, nq / (f_ms / 1e3),
+            lat[nq / 2], lat[nq * 95 / 100], lat[nq * 99 / 100]);
+    for (int e = 0; e < NEF; e++)
+        fprintf(out, "%s{\"ef\":%u,\"recall_at_10\":%.3f,\"qps\":%.0f}", e ? "," : "", efs[e],
+                sw_recall[e], sw_qps[e]);
+    fprintf(out, "]}}\n");
     if (out != stdout)
         fclose(out);
     close(c.fd);

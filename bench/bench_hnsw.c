@@ -27,18 +27,13 @@
 #include <string.h>
 #include <time.h>
 
+#define BENCH_NAME "bench_hnsw"
+#include "bench_util.h"
 #include "rvf_hnsw.h"
 #include "rvf_indexseg.h"
 
 #define MAX_EFS    16
 #define WARMUP_MAX 100
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 /* The first `rows` records of `rec_bytes` each (rows 0 = the whole file); NULL on error. */
 static void *load_rows(const char *path, size_t rec_bytes, size_t rows, size_t *rows_out)
@@ -98,18 +93,6 @@ static long status_kb(const char *field)
         }
     fclose(f);
     return v;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double pct(const double *sorted, size_t n, double p)
-{
-    size_t i = (size_t)(p * (double)(n - 1) + 0.5);
-    return sorted[i < n ? i : n - 1];
 }
 
 /* Hits of `got` among the exact first k of gt row (ids, dists), counting rows tied with the k-th.

@@ -21,16 +21,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "rvf.h"
+#define BENCH_NAME "bench_store"
+#include "bench_util.h"
 
 enum { SEG_MANIFEST = 0x05 }; /* FORMAT.md segment types; bench/ uses public headers only */
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 static uint32_t mulberry32(uint32_t *state)
 {
@@ -89,24 +83,6 @@ static void cpu_name(char *out, size_t cap)
         }
     }
     fclose(f);
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double pct(const double *sorted, size_t n, double p)
-{
-    size_t i = (size_t)(p * (double)(n - 1) + 0.5);
-    return sorted[i < n ? i : n - 1];
-}
-
-static int die(const char *what, rvf_status st)
-{
-    fprintf(stderr, "bench_store: %s: %s (%s)\n", what, rvf_strerror(st), rvf_last_error_detail());
-    return 1;
 }
 
 /* Brute force over the generated data: the answer an exact scan must give. The store may use a

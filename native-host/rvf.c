@@ -133,7 +133,9 @@ enum {
     O_FULL,
     O_THREADS,
     O_WASM,
-    O_PRIORITY
+    O_PRIORITY,
+    O_TIERS,
+    O_COLD
 };
 
 typedef struct optdef {
@@ -687,18 +689,29 @@ static const char help_embed_kernel[] =
     "  node tile-sim/hub.mjs --boot-from docs.rvf --row 0 --k 5\n";
 
 static const char help_compact[] =
-    "Usage: rvf compact PATH [-q]\n"
+    "Usage: rvf compact PATH [--tiers [--cold sq8|pq|binary]] [-q]\n"
     "\n"
     "Rewrite the store without deleted vectors and superseded segments (through\n"
     "PATH.compact.tmp and a rename; a crash leaves the old or the new file).\n"
     "\n"
+    "With --tiers, every block of 1024 ids gets a temperature tier from the access\n"
+    "sketch (queries count their hits): hot blocks (estimate > 128 in this and the\n"
+    "previous sketch epoch) stay exact and go to the hot cache; warm blocks (> 16)\n"
+    "are stored as 8-bit scalar codes; cold blocks with the --cold quantizer. Warm\n"
+    "and cold vectors are LOSSY from then on: reads return the decoded values (SQ8:\n"
+    "error <= 1/510 of each dimension's range; pq: 1 byte per 4 dimensions; binary:\n"
+    "the sign only). A later compaction without --tiers keeps the decoded values.\n"
+    "\n"
     "Options:\n"
+    "  --tiers          hot / warm / cold temperature tiers (quantized warm and cold)\n"
+    "  --cold Q         the cold tier's quantizer: sq8 (default), pq or binary\n"
     "  -q, --quiet      print nothing on success\n"
     "  -h, --help       show this help\n"
     "\n" EXIT_TEXT "\n"
     "Examples:\n"
     "  rvf compact docs.rvf\n"
-    "  rvf delete docs.rvf --ids 1-1000 && rvf compact docs.rvf\n";
+    "  rvf delete docs.rvf --ids 1-1000 && rvf compact docs.rvf\n"
+    "  rvf compact docs.rvf --tiers --cold pq\n";
 
 static const char help_status[] =
     "Usage: rvf status PATH [--json]\n"
@@ -1854,18 +1867,51 @@ static int cmd_index(int argc, char **argv)
 
 static int cmd_compact(int argc, char **argv)
 {
-    static const optdef defs[] = {OPT_QUIET, OPT_HELP, OPT_END};
+    static const optdef defs[] = {
+        {"tiers", 0, false, O_TIERS}, {"cold", 0, true, O_COLD}, OPT_QUIET, OPT_HELP, OPT_END};
     simple_args sa = {0};
-    int rc = parse_simple(argc, argv, defs, help_compact, 1, &sa);
-    if (rc)
-        return rc < 0 ? RC_OK : rc;
+    rvf_compact_options co = {0, RVF_COLD_SQ8};
+    bool cold_given = false;
+    argstate a = {argc, argv, 0, false};
+    const char *val;
+    int id = 0, r, rc;
+    while ((r = next_arg(&a, defs, &id, &val)) >= 0) {
+        if (r == RC_USAGE)
+            return RC_USAGE;
+        if (r == 0) {
+            if (sa.path)
+                return usage("unexpected argument '%s'", val);
+            sa.path = val;
+        } else if (id == O_HELP) {
+            fputs(help_compact, stdout);
+            return RC_OK;
+        } else if (id == O_QUIET) {
+            g_quiet = 1;
+        } else if (id == O_TIERS) {
+            co.tiers = 1;
+        } else if (id == O_COLD) {
+            cold_given = true;
+            if (!strcmp(val, "sq8"))
+                co.cold = RVF_COLD_SQ8;
+            else if (!strcmp(val, "pq"))
+                co.cold = RVF_COLD_PQ;
+            else if (!strcmp(val, "binary"))
+                co.cold = RVF_COLD_BINARY;
+            else
+                return usage("--cold: '%s' is not one of sq8, pq, binary", val);
+        }
+    }
+    if (!sa.path)
+        return usage("missing PATH");
+    if (cold_given && !co.tiers)
+        return usage("--cold needs --tiers");
     rvf_store *s = NULL;
     if ((rc = open_writable(sa.path, &s)))
         return rc;
     rvf_status_info before, after;
     rvf_status st = rvf_status_get(s, &before);
     if (st == RVF_OK)
-        st = rvf_compact(s);
+        st = co.tiers ? rvf_compact_ex(s, &co) : rvf_compact(s);
     if (st == RVF_OK)
         st = rvf_status_get(s, &after);
     if (st != RVF_OK) {
@@ -2199,8 +2245,15 @@ static int cmd_inspect(int argc, char **argv)
                    mi->deleted_ids, mi->has_witness ? "true" : "false", mi->witness_seg_offset,
                    (unsigned)mi->witness_count);
             json_hex_field("witness_head", mi->witness_head, 32);
-            printf(",\"dead_bytes\":%" PRIu64 ",\"last_compaction_ns\":%" PRIu64 "}",
-                   mi->dead_bytes, mi->last_compaction_ns);
+            printf(",\"dead_bytes\":%" PRIu64 ",\"last_compaction_ns\":%" PRIu64
+                   ",\"layers_present\":%u,\"index_layers\":%u,\"tier_blocks\":[%u,%u,%u]"
+                   ",\"sketch_epoch\":%u,\"sketch_seg_offset\":%" PRIu64
+                   ",\"prefetch_entries\":%u,\"prefetch_map_offset\":%" PRIu64 "}",
+                   mi->dead_bytes, mi->last_compaction_ns, (unsigned)mi->layers_present,
+                   (unsigned)mi->index_layers, (unsigned)mi->tier_blocks[0],
+                   (unsigned)mi->tier_blocks[1], (unsigned)mi->tier_blocks[2],
+                   (unsigned)mi->sketch_epoch, mi->sketch_seg_offset,
+                   (unsigned)mi->prefetch_entries, mi->prefetch_map_offset);
             printf(",\"level1\":[");
             uint32_t nr = mi->record_count < 64 ? mi->record_count : 64;
             for (uint32_t i = 0; i < nr; i++)
@@ -2292,6 +2345,20 @@ static int cmd_inspect(int argc, char **argv)
             printf("  witness               -\n");
         printf("  dead bytes            %" PRIu64 "\n", mi->dead_bytes);
         printf("  last compaction ns    %" PRIu64 "\n", mi->last_compaction_ns);
+        if (mi->index_layers)
+            printf("  index layers          %u INDEX_SEGs:%s%s%s\n", (unsigned)mi->index_layers,
+                   mi->layers_present & 1 ? " A" : "", mi->layers_present & 2 ? " B" : "",
+                   mi->layers_present & 4 ? " C" : "");
+        if (mi->tier_blocks[0] + mi->tier_blocks[1] + mi->tier_blocks[2])
+            printf("  tier map              %u hot, %u warm, %u cold blocks\n",
+                   (unsigned)mi->tier_blocks[0], (unsigned)mi->tier_blocks[1],
+                   (unsigned)mi->tier_blocks[2]);
+        if (mi->has_sketch_ref)
+            printf("  access sketch         epoch %u, segment at %" PRIu64 "\n",
+                   (unsigned)mi->sketch_epoch, mi->sketch_seg_offset);
+        if (mi->prefetch_entries)
+            printf("  prefetch table        %u entries at %" PRIu64 "\n",
+                   (unsigned)mi->prefetch_entries, mi->prefetch_map_offset);
         printf("\nLevel 1 (%u records)\n", (unsigned)mi->record_count);
         printf("  %-6s  %-20s  %10s\n", "tag", "name", "length");
         uint32_t nr = mi->record_count < 64 ? mi->record_count : 64;

@@ -332,6 +332,8 @@ export class RvfDatabase {
   #remote; // openProgressive: {src, handle, onProgress, layerA}, else null
   #loading = null; // the promise of load() on a remote store
   #full = false; // a remote store's rvf_load succeeded
+  #qs = 0; // local queries' scratch block (params, hit count, query, hits), kept until close
+  #qsHits = 0; // hits it has room for
 
   /** Use RvfDatabase.create(), open() or openProgressive(). */
   constructor(key, w, store, view = 0, viewLen = 0, remote = null) {
@@ -687,12 +689,25 @@ export class RvfDatabase {
     // out has room for k hits: a huge k is cut to the number of vectors stored (same answer)
     const cap = k > 256 ? Math.min(k, Math.max(1, this.#info().totalVectors)) : k;
     const hs = w.off('rvf_hit');
-    const qp = w.alloc(vector.length * 4);
-    const pp = w.allocZeroed(w.off('rvf_query_params'));
-    const hp = w.alloc(cap * hs);
-    const np = w.allocZeroed(4);
+    const ps = (w.off('rvf_query_params') + 7) & ~7;
+    // a local query runs to completion synchronously, so one block per store serves them all
+    // (no malloc/free per query); a remote one may wait for fetches, so it gets its own
+    const local = !this.#remote && vector.length === this.#dim;
+    if (local && (!this.#qs || this.#qsHits < cap)) {
+      w.free(this.#qs);
+      this.#qs = 0;
+      const hits = Math.max(cap, 16);
+      this.#qs = w.alloc(ps + 8 + ((this.#dim * 4 + 7) & ~7) + hits * hs);
+      this.#qsHits = hits;
+    }
+    const pp = local ? this.#qs : w.alloc(ps);
+    const cp = local ? pp + ps : w.alloc(8);
+    const qp = local ? cp + 8 : w.alloc(vector.length * 4);
+    const hp = local ? qp + ((this.#dim * 4 + 7) & ~7) : w.alloc(cap * hs);
     const fp = fb ? w.alloc(fb.length) : 0;
     try {
+      w.heap.fill(0, pp, pp + ps);
+      w.setU32(cp, 0);
       new Float32Array(w.heap.buffer, qp, vector.length).set(vector);
       if (fb) w.write(fp, fb);
       w.setU32(pp + w.off('rvf_query_params.k'), cap);
@@ -700,14 +715,16 @@ export class RvfDatabase {
       w.setU32(pp + w.off('rvf_query_params.filter'), fp);
       w.setU32(pp + w.off('rvf_query_params.filter_len'), fb ? fb.length : 0);
       w.setU32(pp + w.off('rvf_query_params.ef'), ef);
+      const oid = w.off('rvf_hit.id'), odist = w.off('rvf_hit.distance');
       const run = () => {
-        const st = w.capi.rvf_query(this.#store(), qp, vector.length, pp, hp, np);
+        const st = w.capi.rvf_query(this.#store(), qp, vector.length, pp, hp, cp);
         if (st !== STATUS.K_TOO_LARGE) w.check(st);
-        const n = w.u32(np);
+        const view = w.view;
+        const n = view.getUint32(cp, true);
         const out = new Array(n);
         for (let i = 0; i < n; i++) {
           const h = hp + i * hs;
-          out[i] = { id: fromId(w.u64(h + w.off('rvf_hit.id'))), distance: w.f32(h + w.off('rvf_hit.distance')) };
+          out[i] = { id: fromId(view.getBigUint64(h + oid, true)), distance: view.getFloat32(h + odist, true) };
         }
         return out;
       };
@@ -717,10 +734,12 @@ export class RvfDatabase {
       if (!approx && !this.#full) await this.load();
       return await runWithSource(this.#remote.src, run, 'all', 'demand', approx ? () => this.load() : null);
     } finally {
-      w.free(qp);
-      w.free(pp);
-      w.free(hp);
-      w.free(np);
+      if (!local) {
+        w.free(qp);
+        w.free(pp);
+        w.free(hp);
+        w.free(cp);
+      }
       w.free(fp);
     }
   }
@@ -871,6 +890,8 @@ export class RvfDatabase {
     this.#s = 0;
     this.#w.free(this.#view);
     this.#view = 0;
+    this.#w.free(this.#qs);
+    this.#qs = 0;
     if (this.#remote) {
       detachSource(this.#w, this.#remote.handle);
       this.#remote.src.abort(); // fetches in flight (a background load) stop

@@ -78,6 +78,8 @@ static const rvf_wasm_entry layout[] = {
     OFF(rvf_status_info, read_requests),
     OFF(rvf_status_info, partitions_loaded),
     OFF(rvf_status_info, hot_vectors),
+    OFF(rvf_status_info, layer_b_nodes),
+    OFF(rvf_status_info, layer_b_partitions),
     SIZE(rvf_segment_info),
     OFF(rvf_segment_info, segment_id),
     OFF(rvf_segment_info, offset),

@@ -232,6 +232,35 @@ rvf_status rvf_delete_by_filter(rvf_store *s, const uint8_t *filter, size_t filt
  * byte for byte. */
 rvf_status rvf_compact(rvf_store *s);
 
+/* Temperature tiers (RVF-BRIEF §7, FORMAT.md "Temperature tiers"). rvf_compact(s) is
+ * rvf_compact_ex(s, NULL): tiers off, the file is laid out exactly as without this call. With
+ * tiers = 1 the compaction sorts every 1024-id block (the access sketch's unit) into a tier:
+ *   hot  (0)  the sketch estimate was > 128 at the end of this sketch epoch and of the previous
+ *             one (the SKETCH_SEG the file holds), or the block is hot already and its estimate
+ *             is still > 16; stored at the store's dtype (exact) and, on an indexed store, in
+ *             the HOT_SEG (f16 copies for "A + hot" queries);
+ *   warm (1)  estimate > 16: SQ8 codes (1 byte per dimension) with a scalar QUANT_SEG;
+ *   cold (2)  otherwise (no access history: everything): `cold`'s quantizer with its QUANT_SEG.
+ * Warm and cold vectors are stored LOSSY: after the compaction every read (queries, rvf_get_vector,
+ * rvf_foreach, rvf_export_reference, rvf_save_as) sees the decoded values. SQ8 error per
+ * dimension is at most (max - min) / 510 of that dimension's range over the live vectors; PQ
+ * replaces each subvector of 4 dimensions by the nearest of 256 centroids; binary keeps the sign
+ * only (decodes to +1 / -1: meant for sign-dominated data, it changes distances a lot).
+ * Distances are always f32 over the stored representation (hot rows exactly, warm/cold rows as
+ * decoded). A later rvf_compact (tiers off) writes the decoded values at the store's dtype. */
+typedef enum rvf_cold_quant {
+    RVF_COLD_SQ8 = 0,   /* scalar 8-bit, 4x smaller than f32 (default) */
+    RVF_COLD_PQ = 1,    /* product quantization: sub-vectors of 4 dims (else 2 or 1), 256
+                           centroids each: 1 byte per sub-vector, 16x smaller than f32 */
+    RVF_COLD_BINARY = 2 /* 1 bit per dimension (sign), 32x smaller than f32 */
+} rvf_cold_quant;
+typedef struct rvf_compact_options {
+    uint8_t tiers; /* 0 off (rvf_compact); 1 hot / warm / cold tiers as above */
+    uint8_t cold;  /* rvf_cold_quant of the cold tier (tiers = 1) */
+} rvf_compact_options;
+/* opt NULL = tiers off. RVF_ERR_INVALID_ARGUMENT for tiers > 1 or cold > 2. */
+rvf_status rvf_compact_ex(rvf_store *s, const rvf_compact_options *opt);
+
 /* Build or extend the HNSW index and make it durable as INDEX_SEGs (RVF-BRIEF §5.2, §6.3). The
  * first build writes the whole graph as one SEALED segment; later builds insert the vectors
  * ingested since and append a delta segment holding only the nodes whose lists changed; `full`
@@ -263,7 +292,12 @@ rvf_status rvf_build_index(rvf_store *s, const rvf_index_options *opt);
  * hottest, as f16 with their graph neighbours; rvf_status_info.hot_vectors), it is read with
  * Layer A and answers for the partitions it holds whole ("A + hot", FORMAT.md): such queries
  * read fewer partitions, and a hit whose row was not read carries its f16 vector's distance
- * (f16 precision, not exact). After rvf_load every answer is exact again. */
+ * (f16 precision, not exact). When the compaction also wrote a Layer B (FORMAT.md "Layer B": the
+ * adjacency of the graph's upper layers and of ~15% of its nodes), the second such query reads it
+ * and every later one is answered "A + B": up to 4 more partitions (2 MiB) per query, chosen
+ * through Layer B, and a beam search through Layer B over what is resident
+ * (rvf_status_info.layer_b_nodes, layer_b_partitions). After rvf_load every answer is exact again
+ * and comes from the full graph. */
 rvf_status rvf_load(rvf_store *s);
 
 /* §7.2 temperature: every id a query returns counts one access for its block (ids / 1024) in a
@@ -322,6 +356,12 @@ typedef struct rvf_status_info {
                                    (root hot_cache count; 0 = none): a compaction of an indexed
                                    store with an access history writes one; approximate queries of
                                    a progressive open use it before the partitions are read */
+    uint32_t layer_b_nodes;     /* "A + B" (FORMAT.md "Layer B"): nodes whose adjacency the
+                                   Layer B this progressive open read holds (0: not read; it is
+                                   read by the second approximate query and used from the third;
+                                   dropped by rvf_load) */
+    uint32_t layer_b_partitions; /* partitions "A + B" queries read through Layer B (beyond the
+                                    Layer-A probes; counted in partitions_loaded too) */
 } rvf_status_info;
 rvf_status rvf_status_get(rvf_store *s, rvf_status_info *out);
 
@@ -378,6 +418,15 @@ typedef struct rvf_manifest_info {
         uint16_t tag;
         uint32_t length;
     } records[64];
+    /* brief-defined Level-1 records (FORMAT.md), 0 when absent */
+    uint8_t layers_present;  /* INDEX_LAYERS: bit0 A, bit1 B, bit2 C */
+    uint32_t index_layers;   /* its entries (one per INDEX_SEG) */
+    uint32_t tier_blocks[3]; /* TEMP_TIER_MAP: VEC blocks per tier (hot, warm, cold) */
+    uint8_t has_sketch_ref;  /* ACCESS_SKETCH_REF */
+    uint32_t sketch_epoch;
+    uint64_t sketch_seg_offset;
+    uint32_t prefetch_entries;    /* PREFETCH_TABLE */
+    uint64_t prefetch_map_offset; /* root prefetch_map: the first entry's file offset */
 } rvf_manifest_info;
 /* RVF_ERR_INVALID_ARGUMENT for a reference-dialect store (it has no root or Level 1). */
 rvf_status rvf_manifest_info_get(rvf_store *s, rvf_manifest_info *out);

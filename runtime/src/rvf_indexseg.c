@@ -264,6 +264,52 @@ rvf_status rvf_indexseg_node(const uint8_t *p, size_t len, uint64_t node_id,
     return st;
 }
 
+rvf_status rvf_indexseg_info_get(const uint8_t *p, size_t len, rvf_indexseg_info *info)
+{
+    ihdr H;
+    rvf_status st = info ? parse_header(p, len, &H) : RVF_ERR_INVALID_ARGUMENT;
+    if (st != RVF_OK)
+        return st;
+    info->layer_level = p[OFF_LEVEL];
+    info->metric = H.metric;
+    info->m = H.m;
+    info->m0 = H.m0;
+    info->node_count = H.node_count;
+    info->node_id_base = H.base;
+    info->entry = H.entry;
+    return RVF_OK;
+}
+
+rvf_status rvf_indexseg_walk(const uint8_t *p, size_t len, uint64_t slot_limit,
+                             rvf_indexseg_node_fn fn, void *ctx)
+{
+    ihdr H;
+    rvf_status st = parse_header(p, len, &H);
+    if (st != RVF_OK)
+        return st;
+    if (H.base > slot_limit || H.node_count > slot_limit - H.base)
+        return RVF_ERR_INVALID_MANIFEST;
+    uint32_t *ids = scratch_new(&H);
+    if (!ids)
+        return RVF_ERR_OUT_OF_MEMORY;
+    uint32_t *counts = ids + layer_base(&H, MAX_LAYERS);
+    const uint32_t *lists[MAX_LAYERS];
+    for (uint32_t l = 0; l < MAX_LAYERS; l++)
+        lists[l] = ids + layer_base(&H, l);
+    size_t pos = 0;
+    for (uint64_t i = 0; i < H.node_count && st == RVF_OK; i++) {
+        if (i % H.interval == 0 && rvfk_ld_u32(H.restarts + 4 * (i / H.interval)) != pos) {
+            st = RVF_ERR_INVALID_MANIFEST;
+            break;
+        }
+        uint32_t nl;
+        if ((st = entry_read(&H, &pos, i, ids, counts, &nl)) == RVF_OK && nl && fn)
+            st = fn(ctx, (uint32_t)(H.base + i), nl, lists, counts);
+    }
+    rvf_free(ids);
+    return st;
+}
+
 static int cmp_u32(const void *a, const void *b)
 {
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -275,31 +321,62 @@ rvf_status rvf_indexseg_encode(rvf_buf *out, const rvf_hnsw *h)
     return rvf_indexseg_encode_ex(out, h, RVF_INDEXSEG_RESTART, false);
 }
 
-static bool written(const rvf_hnsw *h, uint32_t s, bool dirty_only)
+/* Which nodes an encode writes: every one, the dirty ones, or those keep[] marks (a subset). */
+typedef struct enc_sel {
+    bool dirty_only;
+    const uint8_t *keep;
+    uint32_t keep_len;
+} enc_sel;
+
+static bool written(const rvf_hnsw *h, uint32_t s, const enc_sel *sel)
 {
-    return rvf_hnsw_level(h, s) >= 0 && (!dirty_only || rvf_hnsw_is_dirty(h, s));
+    if (rvf_hnsw_level(h, s) < 0)
+        return false;
+    if (sel->keep)
+        return s < sel->keep_len && sel->keep[s];
+    return !sel->dirty_only || rvf_hnsw_is_dirty(h, s);
 }
+
+static rvf_status encode_sel(rvf_buf *out, const rvf_hnsw *h, uint32_t restart_interval,
+                             uint8_t level, const enc_sel *sel);
 
 rvf_status rvf_indexseg_encode_ex(rvf_buf *out, const rvf_hnsw *h, uint32_t restart_interval,
                                   bool dirty_only)
 {
+    enc_sel sel = {dirty_only, NULL, 0};
+    return encode_sel(out, h, restart_interval, LAYER_C, &sel);
+}
+
+rvf_status rvf_indexseg_encode_subset(rvf_buf *out, const rvf_hnsw *h, uint32_t restart_interval,
+                                      uint8_t layer_level, const uint8_t *keep, uint32_t keep_len)
+{
+    if (!keep || layer_level < 1 || layer_level > LAYER_C)
+        return RVF_ERR_INVALID_ARGUMENT;
+    enc_sel sel = {true, keep, keep_len};
+    return encode_sel(out, h, restart_interval, layer_level, &sel);
+}
+
+static rvf_status encode_sel(rvf_buf *out, const rvf_hnsw *h, uint32_t restart_interval,
+                             uint8_t level, const enc_sel *sel)
+{
     if (!out || !h || restart_interval == 0)
         return RVF_ERR_INVALID_ARGUMENT;
+    const bool dirty_only = sel->dirty_only;
     const rvf_hnsw_params prm = rvf_hnsw_get_params(h);
     const uint32_t limit = rvf_hnsw_slot_limit(h);
     /* Entries cover [base, nc): a delta starts at its first dirty node. A put node may link to
      * slots past the limit; the decoder needs every id < node_count. */
     uint64_t base = 0, nc = limit;
     if (dirty_only) {
-        while (base < limit && !written(h, (uint32_t)base, true))
+        while (base < limit && !written(h, (uint32_t)base, sel))
             base++;
-        while (nc > base && !written(h, (uint32_t)nc - 1, true))
+        while (nc > base && !written(h, (uint32_t)nc - 1, sel))
             nc--;
         if (nc == base)
             base = nc = 0;
     }
     for (uint32_t s = 0; s < limit; s++) {
-        int32_t lv = written(h, s, dirty_only) ? rvf_hnsw_level(h, s) : -1;
+        int32_t lv = written(h, s, sel) ? rvf_hnsw_level(h, s) : -1;
         for (int32_t l = 0; l <= lv; l++) {
             uint32_t n;
             const uint32_t *nb = rvf_hnsw_neighbors(h, s, (uint32_t)l, &n);
@@ -319,7 +396,7 @@ rvf_status rvf_indexseg_encode_ex(rvf_buf *out, const rvf_hnsw *h, uint32_t rest
         uint32_t entry, top;
         bool any = rvf_hnsw_entry(h, &entry, &top);
         hd[OFF_TYPE] = 0;
-        hd[OFF_LEVEL] = LAYER_C;
+        hd[OFF_LEVEL] = level;
         rvfk_st_u16(hd + OFF_M, (uint16_t)prm.m);
         rvfk_st_u32(hd + OFF_EF, prm.ef_construction);
         rvfk_st_u64(hd + OFF_COUNT, nc - base);
@@ -348,7 +425,7 @@ rvf_status rvf_indexseg_encode_ex(rvf_buf *out, const rvf_hnsw *h, uint32_t rest
                         (uint32_t)(out->len - adj_start));
         }
         int32_t lv =
-            i < limit && written(h, (uint32_t)i, dirty_only) ? rvf_hnsw_level(h, (uint32_t)i) : -1;
+            i < limit && written(h, (uint32_t)i, sel) ? rvf_hnsw_level(h, (uint32_t)i) : -1;
         rvf_buf_varint(out, (uint64_t)lv + 1); /* lv >= -1 */
         for (int32_t l = 0; l <= lv; l++) {
             uint32_t n, kept = 0;

@@ -43,6 +43,37 @@ rvf_status rvf_indexseg_encode(rvf_buf *out, const rvf_hnsw *h);
 rvf_status rvf_indexseg_encode_ex(rvf_buf *out, const rvf_hnsw *h, uint32_t restart_interval,
                                   bool dirty_only);
 
+/* Layer B (§5.2 layer_level 1, §6.1): the same codec over a subset of the nodes. Only slots with
+ * keep[slot] != 0 (slot < keep_len) that are in the graph get entries, with their lists at every
+ * layer (links to nodes outside the subset are kept); every other slot in [node_id_base,
+ * node_count) is written with layer_count 0 ("not in this segment"). node_id_base is the first
+ * kept slot; node_count still covers every id a kept list names. The header carries the graph's
+ * entry point, so a subset that holds the top layer's nodes decodes (rvf_indexseg_decode) into a
+ * valid partial graph. INVALID_ARGUMENT: NULL, restart_interval 0, layer_level not 1 or 2. */
+rvf_status rvf_indexseg_encode_subset(rvf_buf *out, const rvf_hnsw *h, uint32_t restart_interval,
+                                      uint8_t layer_level, const uint8_t *keep, uint32_t keep_len);
+
+typedef struct rvf_indexseg_info {
+    uint8_t layer_level; /* 1 = B, 2 = C */
+    rvf_metric metric;
+    uint32_t m, m0;
+    uint64_t node_count, node_id_base;
+    uint64_t entry; /* UINT64_MAX: none, or no extension */
+} rvf_indexseg_info;
+/* The header fields (header and restart table validated as decode does, entries not read). */
+rvf_status rvf_indexseg_info_get(const uint8_t *p, size_t len, rvf_indexseg_info *info);
+
+/* Called for every present entry (layer_count >= 1) in node order: lists[l] holds counts[l]
+ * sorted neighbour ids of layer l < nlayers, valid during the call. A status other than RVF_OK
+ * stops the walk and is returned. */
+typedef rvf_status (*rvf_indexseg_node_fn)(void *ctx, uint32_t node, uint32_t nlayers,
+                                           const uint32_t *const *lists, const uint32_t *counts);
+/* Validate and walk a whole payload (statuses of decode; node ids at or above slot_limit are
+ * INVALID_MANIFEST) without building a graph: a reader that keeps adjacency its own way (the
+ * progressive "A + B" state). fn may be NULL (validation only). */
+rvf_status rvf_indexseg_walk(const uint8_t *p, size_t len, uint64_t slot_limit,
+                             rvf_indexseg_node_fn fn, void *ctx);
+
 /* Decode a payload into a new index over `src` (rows of `dim` floats) with the stored metric,
  * M, M0, ef_construction and seed; every present node is put and the entry point set. The whole
  * payload is validated first: TRUNCATED_SEGMENT for input that ends early; INVALID_MANIFEST for a

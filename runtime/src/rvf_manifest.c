@@ -13,6 +13,50 @@ void rvf_manifest_free(rvf_manifest *m)
     m->deleted = NULL;
     m->ndir = 0;
     m->ndeleted = 0;
+    rvf_free(m->layers);
+    rvf_free(m->tiers);
+    rvf_free(m->prefetch);
+    rvf_manifest_clear_extras(m);
+}
+
+void rvf_manifest_clear_extras(rvf_manifest *m)
+{
+    m->layers = NULL;
+    m->tiers = NULL;
+    m->prefetch = NULL;
+    m->nlayers = m->ntiers = m->nprefetch = 0;
+    m->layers_present = 0;
+    m->has_sketch_ref = false;
+    m->sketch_seg_offset = 0;
+    m->prefetch_map_offset = 0;
+    m->prefetch_map_entries = 0;
+}
+
+static void *dup_array(const void *a, size_t n, size_t size, bool *fail)
+{
+    if (!n)
+        return NULL;
+    void *d = rvf_malloc(n * size);
+    if (d)
+        memcpy(d, a, n * size);
+    else
+        *fail = true;
+    return d;
+}
+
+rvf_status rvf_manifest_copy_extras(rvf_manifest *dst, const rvf_manifest *src)
+{
+    bool fail = false;
+    dst->layers = dup_array(src->layers, src->nlayers, sizeof *src->layers, &fail);
+    dst->tiers = dup_array(src->tiers, src->ntiers, sizeof *src->tiers, &fail);
+    dst->prefetch = dup_array(src->prefetch, src->nprefetch, sizeof *src->prefetch, &fail);
+    if (!fail)
+        return RVF_OK;
+    rvf_free(dst->layers);
+    rvf_free(dst->tiers);
+    rvf_free(dst->prefetch);
+    rvf_manifest_clear_extras(dst);
+    return RVF_ERR_OUT_OF_MEMORY;
 }
 
 size_t rvf_seg_begin(rvf_buf *out)
@@ -128,6 +172,8 @@ static void root_encode(rvf_manifest *m, uint64_t l1_off, uint64_t l1_len)
         rvfk_st_u32(h + 8, m->hotset[i].block_offset);
         rvfk_st_u32(h + 12, m->hotset[i].count);
     }
+    rvfk_st_u64(r + RVF_ROOT_OFF_PREFETCH_MAP, m->prefetch_map_offset);
+    rvfk_st_u32(r + RVF_ROOT_OFF_PREFETCH_MAP + 8, m->prefetch_map_entries);
     rvfk_st_u32(r + RVF_ROOT_OFF_CHECKSUM, rvfk_crc32c(r, RVF_ROOT_OFF_CHECKSUM));
 }
 
@@ -157,6 +203,8 @@ static void root_decode(rvf_manifest *m)
         m->hotset[i].block_offset = rvfk_ld_u32(h + 8);
         m->hotset[i].count = rvfk_ld_u32(h + 12);
     }
+    m->prefetch_map_offset = rvfk_ld_u64(r + RVF_ROOT_OFF_PREFETCH_MAP);
+    m->prefetch_map_entries = rvfk_ld_u32(r + RVF_ROOT_OFF_PREFETCH_MAP + 8);
 }
 
 /* Zero the hotset pointers that do not name a segment of the directory of the right type:
@@ -179,11 +227,181 @@ static void hotset_check(rvf_manifest *m)
     }
 }
 
+static bool dir_has(const rvf_manifest *m, uint64_t segment_id, uint8_t type)
+{
+    for (uint32_t d = 0; d < m->ndir; d++)
+        if (m->dir[d].segment_id == segment_id)
+            return !type || m->dir[d].seg_type == type;
+    return false;
+}
+
+/* Drop the INDEX_LAYERS and TEMP_TIER_MAP entries whose segment left the directory (an INDEX_SEG,
+ * a VEC_SEG), and the sketch reference unless it names a listed SKETCH_SEG. */
+static void extras_check(rvf_manifest *m)
+{
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < m->nlayers; i++)
+        if (dir_has(m, m->layers[i].segment_id, RVF_SEG_INDEX))
+            m->layers[k++] = m->layers[i];
+    m->nlayers = k;
+    if (!k)
+        m->layers_present = 0;
+    k = 0;
+    for (uint32_t i = 0; i < m->ntiers; i++)
+        if (dir_has(m, m->tiers[i].segment_id, RVF_SEG_VEC))
+            m->tiers[k++] = m->tiers[i];
+    m->ntiers = k;
+    bool sk = false;
+    for (uint32_t d = 0; d < m->ndir && m->has_sketch_ref && !sk; d++)
+        sk = m->dir[d].file_offset == m->sketch_seg_offset && m->dir[d].seg_type == RVF_SEG_SKETCH;
+    if (!sk)
+        m->sketch_seg_offset = 0;
+}
+
+/* The extras' records; returns the offset within l1 of the first PREFETCH_TABLE entry (0 when
+ * none is written). */
+static size_t extras_emit(rvf_buf *l1, const rvf_manifest *m)
+{
+    rvf_buf_pad(l1, 0, 8);
+    if (m->nlayers) {
+        uint8_t *v = tlv_begin(l1, RVF_TAG_INDEX_LAYERS, 16 + (size_t)m->nlayers * 32);
+        if (v) {
+            v[0] = m->layers_present;
+            rvfk_st_u32(v + 4, m->nlayers);
+            rvfk_st_u32(v + 8, m->centroid_epoch);
+            rvfk_st_u32(v + 12, m->hot_cache_epoch);
+            for (uint32_t i = 0; i < m->nlayers; i++) {
+                uint8_t *e = v + 16 + (size_t)i * 32;
+                rvfk_st_u64(e, m->layers[i].segment_id);
+                e[8] = m->layers[i].layer_level;
+                e[9] = m->layers[i].index_type;
+                rvfk_st_u64(e + 16, m->layers[i].node_start);
+                rvfk_st_u64(e + 24, m->layers[i].node_end);
+            }
+        }
+    }
+    if (m->ntiers) {
+        uint8_t *v = tlv_begin(l1, RVF_TAG_TEMP_TIER_MAP, 8 + (size_t)m->ntiers * 16);
+        if (v) {
+            rvfk_st_u32(v, m->ntiers);
+            for (uint32_t i = 0; i < m->ntiers; i++) {
+                uint8_t *e = v + 8 + (size_t)i * 16;
+                rvfk_st_u64(e, m->tiers[i].segment_id);
+                rvfk_st_u32(e + 8, m->tiers[i].block_index);
+                e[12] = m->tiers[i].tier;
+            }
+        }
+    }
+    if (m->has_sketch_ref) {
+        uint8_t *v = tlv_begin(l1, RVF_TAG_ACCESS_SKETCH_REF, 16);
+        if (v) {
+            rvfk_st_u64(v, m->sketch_seg_offset);
+            rvfk_st_u32(v + 8, m->sketch_block_size);
+            rvfk_st_u32(v + 12, m->sketch_epoch);
+        }
+    }
+    size_t at = 0;
+    if (m->nprefetch) {
+        uint8_t *v = tlv_begin(l1, RVF_TAG_PREFETCH_TABLE, 8 + (size_t)m->nprefetch * 32);
+        if (v) {
+            at = l1->len - (size_t)m->nprefetch * 32;
+            rvfk_st_u32(v, m->nprefetch);
+            for (uint32_t i = 0; i < m->nprefetch; i++) {
+                uint8_t *e = v + 8 + (size_t)i * 32;
+                rvfk_st_u64(e, m->prefetch[i].node_start);
+                rvfk_st_u64(e + 8, m->prefetch[i].node_end);
+                rvfk_st_u64(e + 16, m->prefetch[i].page_offset);
+                rvfk_st_u32(e + 24, m->prefetch[i].page_count);
+                rvfk_st_u32(e + 28, m->prefetch[i].prefetch_ahead);
+            }
+        }
+    }
+    return at;
+}
+
+/* A record holding count u32 then entries of `size` bytes after a header of hdr bytes: count, or
+ * UINT32_MAX when the lengths disagree. */
+static uint32_t record_count(const uint8_t *v, uint32_t len, uint32_t hdr, uint32_t count_at,
+                             uint32_t size)
+{
+    if (len < hdr)
+        return UINT32_MAX;
+    uint32_t n = rvfk_ld_u32(v + count_at);
+    return (uint64_t)n * size <= len - hdr ? n : UINT32_MAX;
+}
+
+static rvf_status extras_parse(uint16_t tag, const uint8_t *v, uint32_t len, rvf_manifest *m)
+{
+    uint32_t n;
+    switch (tag) {
+    case RVF_TAG_INDEX_LAYERS:
+        if ((n = record_count(v, len, 16, 4, 32)) == UINT32_MAX)
+            return RVF_ERR_INVALID_MANIFEST;
+        rvf_free(m->layers);
+        m->layers = n ? rvf_malloc((size_t)n * sizeof *m->layers) : NULL;
+        if (n && !m->layers)
+            return RVF_ERR_OUT_OF_MEMORY;
+        m->nlayers = n;
+        m->layers_present = v[0];
+        m->centroid_epoch = rvfk_ld_u32(v + 8);
+        m->hot_cache_epoch = rvfk_ld_u32(v + 12);
+        for (uint32_t i = 0; i < n; i++) {
+            const uint8_t *e = v + 16 + (size_t)i * 32;
+            m->layers[i] = (rvf_index_layer){rvfk_ld_u64(e), e[8], e[9], rvfk_ld_u64(e + 16),
+                                             rvfk_ld_u64(e + 24)};
+            if (m->layers[i].node_end < m->layers[i].node_start)
+                return RVF_ERR_INVALID_MANIFEST;
+        }
+        return RVF_OK;
+    case RVF_TAG_TEMP_TIER_MAP:
+        if ((n = record_count(v, len, 8, 0, 16)) == UINT32_MAX)
+            return RVF_ERR_INVALID_MANIFEST;
+        rvf_free(m->tiers);
+        m->tiers = n ? rvf_malloc((size_t)n * sizeof *m->tiers) : NULL;
+        if (n && !m->tiers)
+            return RVF_ERR_OUT_OF_MEMORY;
+        m->ntiers = n;
+        for (uint32_t i = 0; i < n; i++) {
+            const uint8_t *e = v + 8 + (size_t)i * 16;
+            m->tiers[i] = (rvf_tier_entry){rvfk_ld_u64(e), rvfk_ld_u32(e + 8), e[12]};
+        }
+        return RVF_OK;
+    case RVF_TAG_ACCESS_SKETCH_REF:
+        if (len < 16)
+            return RVF_ERR_INVALID_MANIFEST;
+        m->has_sketch_ref = true;
+        m->sketch_seg_offset = rvfk_ld_u64(v);
+        m->sketch_block_size = rvfk_ld_u32(v + 8);
+        m->sketch_epoch = rvfk_ld_u32(v + 12);
+        return RVF_OK;
+    case RVF_TAG_PREFETCH_TABLE:
+        if ((n = record_count(v, len, 8, 0, 32)) == UINT32_MAX)
+            return RVF_ERR_INVALID_MANIFEST;
+        rvf_free(m->prefetch);
+        m->prefetch = n ? rvf_malloc((size_t)n * sizeof *m->prefetch) : NULL;
+        if (n && !m->prefetch)
+            return RVF_ERR_OUT_OF_MEMORY;
+        m->nprefetch = n;
+        for (uint32_t i = 0; i < n; i++) {
+            const uint8_t *e = v + 8 + (size_t)i * 32;
+            rvf_prefetch_entry *p = &m->prefetch[i];
+            *p = (rvf_prefetch_entry){rvfk_ld_u64(e), rvfk_ld_u64(e + 8), rvfk_ld_u64(e + 16),
+                                      rvfk_ld_u32(e + 24), rvfk_ld_u32(e + 28)};
+            if (p->node_end < p->node_start || p->page_offset % 4096)
+                return RVF_ERR_INVALID_MANIFEST;
+        }
+        return RVF_OK;
+    default:
+        return RVF_ERR_NOT_FOUND;
+    }
+}
+
 rvf_status rvf_manifest_emit(rvf_buf *out, rvf_manifest *m, uint8_t algo)
 {
     rvf_buf l1;
     rvf_buf_init(&l1);
     hotset_check(m);
+    extras_check(m);
     /* SEGMENT_DIR: every live segment except this manifest */
     uint8_t *d = tlv_begin(&l1, RVF_TAG_SEGMENT_DIR, (size_t)m->ndir * RVF_DIR_ENTRY_SIZE);
     if (d)
@@ -246,6 +464,7 @@ rvf_status rvf_manifest_emit(rvf_buf *out, rvf_manifest *m, uint8_t algo)
         rvfk_st_u32(dc + 8,
                     (uint32_t)(m->total_vectors > UINT32_MAX ? UINT32_MAX : m->total_vectors));
     }
+    size_t prefetch_at = extras_emit(&l1, m);
     rvf_buf_pad(&l1, 0, 8);
     rvf_status st = rvf_buf_status(&l1);
     if (st != RVF_OK) {
@@ -255,6 +474,8 @@ rvf_status rvf_manifest_emit(rvf_buf *out, rvf_manifest *m, uint8_t algo)
     size_t L = l1.len, Z = (64 - L % 64) % 64;
     size_t plen = L + Z + RVF_ROOT_SIZE;
     uint64_t hdr_off = m->offset;
+    m->prefetch_map_offset = prefetch_at ? hdr_off + RVF_SEGMENT_HEADER_SIZE + prefetch_at : 0;
+    m->prefetch_map_entries = prefetch_at ? m->nprefetch : 0;
     root_encode(m, hdr_off + RVF_SEGMENT_HEADER_SIZE, L);
     rvf_buf_pad(&l1, 0, 64);
     rvf_buf_put(&l1, m->root, RVF_ROOT_SIZE);
@@ -273,7 +494,8 @@ rvf_status rvf_manifest_emit(rvf_buf *out, rvf_manifest *m, uint8_t algo)
 }
 
 /* Parse the L1 TLV records (exactly L bytes). Unknown tags are skipped. */
-static rvf_status l1_parse(const uint8_t *p, size_t L, rvf_manifest *m)
+static rvf_status l1_parse(const uint8_t *p, size_t L, rvf_manifest *m, uint64_t l1_off,
+                           uint64_t pm_off, uint32_t pm_n)
 {
     size_t pos = 0;
     while (pos < L) {
@@ -341,9 +563,20 @@ static rvf_status l1_parse(const uint8_t *p, size_t L, rvf_manifest *m)
             m->last_compaction_ns = rvfk_ld_u64(v + 8);
             m->dead_bytes = rvfk_ld_u64(v + 16);
             break;
-        default:
-            m->unknown_tags++;
+        default: {
+            rvf_status st = extras_parse(tag, v, len, m);
+            if (st == RVF_ERR_NOT_FOUND)
+                m->unknown_tags++;
+            else if (st != RVF_OK)
+                return st;
+            /* the root's prefetch_map pointer is kept when it names this table's entries */
+            if (tag == RVF_TAG_PREFETCH_TABLE && pm_n == m->nprefetch && pm_n &&
+                pm_off == l1_off + pos + 8) {
+                m->prefetch_map_offset = pm_off;
+                m->prefetch_map_entries = pm_n;
+            }
             break;
+        }
         }
         pos += len;
         pos += (8 - pos % 8) % 8;
@@ -376,11 +609,17 @@ static rvf_status manifest_parse(const rvfk_seg_header *h, uint64_t off, const u
     m->offset = off;
     m->segment_id = h->segment_id;
     m->payload_length = plen;
-    rvf_status st = l1_parse(pl, (size_t)L, m);
+    uint64_t pm_off = m->prefetch_map_offset;
+    uint32_t pm_n = m->prefetch_map_entries;
+    m->prefetch_map_offset = 0;
+    m->prefetch_map_entries = 0;
+    rvf_status st = l1_parse(pl, (size_t)L, m, off + RVF_SEGMENT_HEADER_SIZE, pm_off, pm_n);
     if (st != RVF_OK)
         rvf_manifest_free(m);
-    else
+    else {
         hotset_check(m);
+        extras_check(m);
+    }
     return st;
 }
 

@@ -29,6 +29,23 @@ enum {
     RVF_HOT_COUNT
 };
 
+/* Level-1 records this implementation writes beside the directory (RVF-BRIEF §4.3). */
+typedef struct rvf_index_layer { /* INDEX_LAYERS (0x0003) entry, 32 B */
+    uint64_t segment_id;
+    uint8_t layer_level, index_type; /* 0 A, 1 B, 2 C; 0 HNSW */
+    uint64_t node_start, node_end;   /* node ids [start, end) the segment covers */
+} rvf_index_layer;
+typedef struct rvf_tier_entry { /* TEMP_TIER_MAP (0x0002) entry, 16 B */
+    uint64_t segment_id;
+    uint32_t block_index;
+    uint8_t tier; /* 0 hot, 1 warm, 2 cold */
+} rvf_tier_entry;
+typedef struct rvf_prefetch_entry { /* PREFETCH_TABLE (0x000A) entry, 32 B */
+    uint64_t node_start, node_end;  /* node ids [start, end) */
+    uint64_t page_offset;           /* absolute, a multiple of 4096 */
+    uint32_t page_count, prefetch_ahead;
+} rvf_prefetch_entry;
+
 typedef struct rvf_manifest {
     /* where it is */
     uint64_t offset; /* header offset of the MANIFEST_SEG */
@@ -60,6 +77,24 @@ typedef struct rvf_manifest {
     uint32_t witness_count;
     uint8_t witness_head[32];
     uint64_t dead_bytes, last_compaction_ns;
+    /* INDEX_LAYERS, TEMP_TIER_MAP, ACCESS_SKETCH_REF, PREFETCH_TABLE: each written only when set
+     * (layers / tiers / prefetch non-empty, has_sketch_ref). The arrays are rvf_malloc'd and owned
+     * by the manifest. rvf_manifest_emit drops layer and tier entries whose segment is not in the
+     * directory and sets the root's prefetch_map pointer to the table it writes; a reader zeroes
+     * sketch_seg_offset unless it names a listed SKETCH_SEG. */
+    uint8_t layers_present; /* bit0 A, bit1 B, bit2 C */
+    uint32_t centroid_epoch, hot_cache_epoch;
+    rvf_index_layer *layers;
+    uint32_t nlayers;
+    rvf_tier_entry *tiers;
+    uint32_t ntiers;
+    bool has_sketch_ref;
+    uint64_t sketch_seg_offset; /* header offset of the current SKETCH_SEG */
+    uint32_t sketch_block_size, sketch_epoch;
+    rvf_prefetch_entry *prefetch;
+    uint32_t nprefetch;
+    uint64_t prefetch_map_offset; /* root 0x088: absolute offset of the first entry, 0 = none */
+    uint32_t prefetch_map_entries;
     uint32_t unknown_tags; /* TLV records skipped */
     uint32_t nrecords;     /* Level-1 records in order (first 64 kept, for inspection) */
     uint16_t rec_tag[64];
@@ -67,6 +102,12 @@ typedef struct rvf_manifest {
 } rvf_manifest;
 
 void rvf_manifest_free(rvf_manifest *m);
+/* Copy src's Level-1 extras (INDEX_LAYERS, TEMP_TIER_MAP, ACCESS_SKETCH_REF, PREFETCH_TABLE) into
+ * dst, which holds a shallow copy of src: the arrays are duplicated. On failure dst's arrays are
+ * NULL (nothing to free). */
+rvf_status rvf_manifest_copy_extras(rvf_manifest *dst, const rvf_manifest *src);
+/* Forget the extras of a shallow copy without freeing them (e.g. a compaction starts afresh). */
+void rvf_manifest_clear_extras(rvf_manifest *m);
 
 /* Append one segment (header, payload, zero pad to 64) to out, whose first byte will sit at file
  * offset base. Fills *e (may be NULL). */

@@ -289,6 +289,7 @@ void rvf_store_layera_drop(rvf_store *s)
     rvf_free(s->la_cover);
     s->la_cover = NULL;
     s->la_hot_fresh = 0;
+    rvf_store_layerb_drop(s);
     rvf_layera_free(s->la);
     s->la = NULL;
     s->la_rows = NULL;
@@ -300,6 +301,7 @@ void rvf_store_layera_drop(rvf_store *s)
 
 void rvf_store_table_free(rvf_store *s)
 {
+    rvf_store_tiers_drop(s);
     rvf_store_layera_drop(s);
     s->la_read = 0;
     rvf_store_index_drop(s);
@@ -475,8 +477,11 @@ static rvf_status load_data(rvf_store *s)
             rvf_vec_block *blk = NULL;
             uint32_t nb = 0;
             st = rvf_vecseg_blocks(p, (size_t)e->payload_length, &blk, &nb);
+            char why[sizeof rvf_store_detail]; /* a quantized block's failure says why */
+            memcpy(why, rvf_store_detail, sizeof why);
+            rvf_store_detail[0] = 0;
             for (uint32_t b = 0; b < nb && st == RVF_OK; b++) {
-                if (blk[b].dim != s->dim || blk[b].dtype != s->dtype)
+                if (!rvf_store_block_kind(s, &blk[b]))
                     continue; /* other dimensions: listed, not searched (FORMAT.md) */
                 if (blk[b].count > tmp_cap) { /* block buffers reused across blocks */
                     rvf_free(ids);
@@ -489,16 +494,21 @@ static rvf_status load_data(rvf_store *s)
                     st = RVF_ERR_OUT_OF_MEMORY;
                     tmp_cap = 0;
                 }
-                if (st == RVF_OK)
-                    st = rvf_vecseg_decode_block(p, (size_t)e->payload_length, &blk[b], ids, rows);
+                if (st == RVF_OK) /* quantized tiers decoded to the store's dtype */
+                    st = rvf_store_block_read(s, p, (size_t)e->payload_length, &blk[b], ids, rows);
                 if (st == RVF_OK)
                     st = load_rows(s, i, ids, rows, blk[b].count, &vec_pos, &vec_cap);
             }
             rvf_free(blk);
-            if (st != RVF_OK)
+            if (st == RVF_OK) {
+                memcpy(rvf_store_detail, why, sizeof why); /* an earlier detail stays */
+            } else {
+                snprintf(why, sizeof why, "%s",
+                         rvf_store_detail[0] ? rvf_store_detail : rvf_strerror(st));
                 st = rvf_store_fail(st, "VEC_SEG id %llu at offset %llu: %s",
                                     (unsigned long long)e->segment_id,
-                                    (unsigned long long)e->file_offset, rvf_strerror(st));
+                                    (unsigned long long)e->file_offset, why);
+            }
         } else if (s->n) {
             meta_ctx c = {s, i, vec_pos};
             uint64_t lo, hi;
@@ -772,8 +782,12 @@ rvf_status rvf_store_manifest_next(rvf_store *s, rvf_manifest *m, uint32_t extra
     m->dir = rvf_malloc(((size_t)s->man.ndir + extra_dir) * sizeof *m->dir + 1);
     m->deleted = NULL;
     m->ndeleted = 0;
-    if (!m->dir)
+    if (!m->dir || rvf_manifest_copy_extras(m, &s->man) != RVF_OK) {
+        rvf_free(m->dir);
+        m->dir = NULL;
+        rvf_manifest_clear_extras(m);
         return RVF_ERR_OUT_OF_MEMORY;
+    }
     if (s->man.ndir)
         memcpy(m->dir, s->man.dir, s->man.ndir * sizeof *m->dir);
     m->epoch = s->man.epoch + 1;

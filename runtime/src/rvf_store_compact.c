@@ -15,7 +15,7 @@ static bool copied_verbatim(uint8_t t)
      * else, including types this version does not know, is copied byte for byte (witness history
      * included). */
     return t != RVF_SEG_VEC && t != RVF_SEG_META && t != RVF_SEG_JOURNAL && t != RVF_SEG_MANIFEST &&
-           t != RVF_SEG_INDEX && t != RVF_SEG_SKETCH && t != RVF_SEG_HOT;
+           t != RVF_SEG_INDEX && t != RVF_SEG_SKETCH && t != RVF_SEG_HOT && t != RVF_SEG_QUANT;
 }
 
 /* The partition layout of a compaction: per new slot its centroid and its VEC_SEG's id, the
@@ -28,6 +28,10 @@ typedef struct compact_parts {
     rvf_buf layera;
     rvf_buf hot; /* the HOT_SEG payload (empty: none) and its entry count */
     uint32_t hot_count;
+    const uint8_t *tier; /* a tiered compaction: tier per old slot (rvf_tier_plan), else NULL */
+    rvf_buf layerb;      /* the Layer-B INDEX_SEG payload (empty: none), its node range and count */
+    uint64_t b_start, b_end;
+    uint32_t b_nodes;
 } compact_parts;
 
 static void compact_parts_free(compact_parts *cp)
@@ -37,6 +41,7 @@ static void compact_parts_free(compact_parts *cp)
     rvf_free(cp->seg_of);
     rvf_buf_free(&cp->layera);
     rvf_buf_free(&cp->hot);
+    rvf_buf_free(&cp->layerb);
 }
 
 /* k-means over the live rows (it[], sorted by id), then it[] reordered by (centroid, id). */
@@ -135,13 +140,19 @@ static rvf_status compact_hot(rvf_store *s, const rvf_hnsw *g, const sort_item *
         m / HOT_MAX_SHARE > RVF_SKETCH_BLOCK_SIZE ? m / HOT_MAX_SHARE : RVF_SKETCH_BLOCK_SIZE;
     want = want < cap ? want : cap;
     uint64_t *ids = rvf_malloc((m + 1) * sizeof *ids);
+    if (cp->tier)
+        want = cap;
     uint32_t *slots = rvf_malloc((want + 1) * sizeof *slots), n = 0;
     rvf_hotseg hs;
     memset(&hs, 0, sizeof hs);
     st = ids && slots ? RVF_OK : RVF_ERR_OUT_OF_MEMORY;
     for (size_t i = 0; st == RVF_OK && i < m; i++)
         ids[i] = it[i].id;
-    if (st == RVF_OK)
+    if (st == RVF_OK && cp->tier) { /* tiers: the hot tier's rows, no others (FORMAT.md) */
+        for (size_t i = 0; i < m && n < want; i++)
+            if (cp->tier[it[i].idx] == 0)
+                slots[n++] = (uint32_t)i;
+    } else if (st == RVF_OK)
         st = rvf_hotseg_select(&s->sketch, RVF_SKETCH_BLOCK_SIZE, ids, (uint32_t)m, (uint32_t)want,
                                slots, &n);
     rvf_hnsw_source src = {NULL, NULL, (const float *)(const void *)rows, s->dim};
@@ -163,6 +174,78 @@ static rvf_status compact_hot(rvf_store *s, const rvf_hnsw *g, const sort_item *
         cp->hot_count = 0;
     }
     return st;
+}
+
+/* Layer B (§6.1, rvf_layerb.h): the adjacency of graph g's upper layers and hot region, encoded
+ * with the §5.2 codec at layer_level 1. Heat per partition = the mean sketch estimate of its rows'
+ * id blocks (no access history: none, the boundary rule alone). */
+static rvf_status compact_layerb(rvf_store *s, const rvf_hnsw *g, const sort_item *it, size_t m,
+                                 compact_parts *cp)
+{
+    rvf_buf_init(&cp->layerb);
+    uint32_t limit = rvf_hnsw_slot_limit(g);
+    if (!cp->assign || limit > m || !limit)
+        return RVF_OK;
+    uint8_t *keep = rvf_malloc(m + 1);
+    double *heat = NULL;
+    rvf_status st = keep ? RVF_OK : RVF_ERR_OUT_OF_MEMORY;
+    if (st == RVF_OK && rvf_store_sketch_ready(s) == RVF_OK && s->sketch.total_accesses) {
+        heat = rvf_calloc((size_t)cp->k + 1, sizeof *heat);
+        uint32_t *size = rvf_calloc((size_t)cp->k + 1, sizeof *size);
+        st = heat && size ? RVF_OK : RVF_ERR_OUT_OF_MEMORY;
+        for (size_t i = 0; st == RVF_OK && i < m; i++) {
+            heat[cp->assign[i]] +=
+                rvf_sketch_estimate(&s->sketch, it[i].id / RVF_SKETCH_BLOCK_SIZE);
+            size[cp->assign[i]]++;
+        }
+        for (uint32_t c = 0; st == RVF_OK && c < cp->k; c++)
+            heat[c] = size[c] ? heat[c] / size[c] : 0;
+        rvf_free(size);
+    }
+    uint32_t n = 0;
+    if (st == RVF_OK)
+        st = rvf_layerb_select(g, (uint32_t)m, cp->assign, cp->k, heat, keep, &n);
+    if (st == RVF_OK && n)
+        st = rvf_indexseg_encode_subset(&cp->layerb, g, RVF_INDEXSEG_RESTART, 1, keep, (uint32_t)m);
+    rvf_indexseg_info info;
+    if (st == RVF_OK && n &&
+        (st = rvf_indexseg_info_get(cp->layerb.data, cp->layerb.len, &info)) == RVF_OK) {
+        cp->b_start = info.node_id_base;
+        cp->b_end = info.node_id_base + info.node_count;
+        cp->b_nodes = n;
+    }
+    rvf_free(keep);
+    rvf_free(heat);
+    if (st != RVF_OK)
+        cp->layerb.len = 0;
+    return st;
+}
+
+/* INDEX_LAYERS (§4.3) of a compacted file: one entry per INDEX_SEG it lists, with its level and
+ * node range (Layer A and C: every slot; B: its segment's [node_id_base, + node_count)). */
+static rvf_status compact_layers(rvf_manifest *nm, size_t m, const uint64_t seg[3],
+                                 const compact_parts *cp)
+{
+    rvf_index_layer *l = rvf_malloc(3 * sizeof *l);
+    if (!l)
+        return RVF_ERR_OUT_OF_MEMORY;
+    uint32_t n = 0;
+    uint8_t present = 0;
+    for (uint8_t lv = 0; lv < 3; lv++) {
+        if (!seg[lv])
+            continue;
+        l[n] =
+            (rvf_index_layer){seg[lv], lv, 0, lv == 1 ? cp->b_start : 0, lv == 1 ? cp->b_end : m};
+        n++;
+        present |= (uint8_t)(1u << lv);
+    }
+    rvf_free(nm->layers);
+    nm->layers = n ? l : NULL;
+    nm->nlayers = n;
+    nm->layers_present = present;
+    if (!n)
+        rvf_free(l);
+    return RVF_OK;
 }
 
 /* The stored graph (extended to every slot) renumbered for the compacted table: new slot i holds
@@ -212,6 +295,8 @@ static rvf_status compact_index(rvf_store *s, const sort_item *it, size_t m, con
                      de);
         *emitted = true;
     }
+    if (st == RVF_OK && cp->assign) /* Layer B, emitted right after this segment */
+        st = compact_layerb(s, g, it, m, cp);
     if (st == RVF_OK && cp->assign) /* Layer A over the renumbered graph, emitted last */
         st = compact_layera(s, g, rows, m, cp);
     if (st == RVF_OK && cp->layera.len) /* the hot tier, emitted right before it */
@@ -258,7 +343,8 @@ static void layera_hotset(rvf_manifest *m, uint64_t seg_offset, const uint8_t *p
 
 /* Build the compacted file image in `img` (live vectors sorted by id, metadata, verbatim
  * segments, a COMPUTATION witness, manifest). */
-static rvf_status compact_image(rvf_store *s, rvf_buf *img, rvf_manifest *nm)
+static rvf_status compact_image(rvf_store *s, rvf_buf *img, rvf_manifest *nm,
+                                const rvf_compact_options *opt)
 {
     size_t live = s->n - s->ndead;
     sort_item *it = rvf_malloc((live + 1) * sizeof *it);
@@ -290,10 +376,19 @@ static rvf_status compact_image(rvf_store *s, rvf_buf *img, rvf_manifest *nm)
             cuts[nseg++] = last = i;
     if (cuts)
         cuts[nseg] = m;
+    /* temperature tiers: a tier per live row, then each segment's rows grouped by tier */
+    rvf_tier_plan tp;
+    memset(&tp, 0, sizeof tp);
+    if (st == RVF_OK && opt && opt->tiers && m) {
+        st = rvf_store_tiers_plan(s, it, m, opt->cold, &tp);
+        if (st == RVF_OK)
+            st = rvf_store_tiers_order(&tp, it, cuts, nseg);
+        cp.tier = tp.tier;
+    }
     /* metadata goes out in id order whatever the vector layout: in partition order (cp.assign)
      * runs of consecutive ids would break at almost every row, one META_SEG per vector */
     sort_item *mit = it;
-    if (st == RVF_OK && cp.assign) {
+    if (st == RVF_OK && (cp.assign || tp.tier)) {
         mit = rvf_malloc((m + 1) * sizeof *mit);
         if (mit) {
             memcpy(mit, it, m * sizeof *mit);
@@ -310,7 +405,8 @@ static rvf_status compact_image(rvf_store *s, rvf_buf *img, rvf_manifest *nm)
         }
     *nm = s->man;
     memset(nm->hotset, 0, sizeof nm->hotset); /* offsets into the old file: set again below */
-    nm->dir = rvf_malloc(((size_t)nverb + nseg + nruns + 5) * sizeof *nm->dir);
+    rvf_manifest_clear_extras(nm);            /* likewise INDEX_LAYERS, tiers, sketch, prefetch */
+    nm->dir = rvf_malloc(((size_t)nverb + nseg + nruns + 6) * sizeof *nm->dir);
     nm->ndir = 0;
     nm->deleted = NULL;
     nm->ndeleted = 0;
@@ -331,12 +427,15 @@ static rvf_status compact_image(rvf_store *s, rvf_buf *img, rvf_manifest *nm)
             for (size_t i = a; i < a + cnt; i++)
                 cp.seg_of[i] = seg_id;
         pl.len = 0;
-        st = rvf_vecseg_encode(&pl, ids + a, rows + a * s->row_bytes, (uint32_t)cnt,
-                               (uint16_t)s->dim, s->dtype, s->block_vectors);
+        uint32_t nblk = (uint32_t)((cnt + s->block_vectors - 1) / s->block_vectors);
+        if (tp.tier)
+            st = rvf_store_tiers_encode(s, &tp, &pl, it, ids, rows, a, cnt, seg_id, &nblk);
+        else
+            st = rvf_vecseg_encode(&pl, ids + a, rows + a * s->row_bytes, (uint32_t)cnt,
+                                   (uint16_t)s->dim, s->dtype, s->block_vectors);
         if (st == RVF_OK && (st = rvf_buf_status(&pl)) == RVF_OK)
             rvf_seg_emit(img, 0, RVF_SEG_VEC, RVF_FLAG_SEALED, seg_id++, s->algo, pl.data, pl.len,
-                         (uint32_t)((cnt + s->block_vectors - 1) / s->block_vectors),
-                         &nm->dir[nm->ndir++]);
+                         nblk, &nm->dir[nm->ndir++]);
     }
     /* metadata: one META_SEG per run of ids with metadata, in id order; a run bridges gaps of
      * up to META_RUN_GAP ids (their rows are empty: no fields), so sparse ids (every third, say)
@@ -365,12 +464,23 @@ static rvf_status compact_image(rvf_store *s, rvf_buf *img, rvf_manifest *nm)
         a = last + 1;
     }
     /* the index, renumbered to the new slot order (deleted nodes removed) */
+    uint64_t layer_seg[3] = {0, 0, 0}; /* the INDEX_SEGs of Layers A, B, C */
     if (st == RVF_OK && rvf_store_index_seg_count(&s->man)) {
         bool emitted = false;
         st = compact_index(s, it, m, rows, img, seg_id, &nm->dir[nm->ndir], &emitted, &cp);
         if (emitted) {
+            layer_seg[2] = seg_id;
             nm->ndir++;
             seg_id++;
+        }
+        /* Layer B right after the full graph (§6.1), before the hot tier and Layer A. Not
+         * SEALED: a reader that does not know Layer B takes the last SEALED INDEX_SEG (the full
+         * graph) as its base and lays later ones over it, and B's lists are the full graph's
+         * own, so it changes nothing there. */
+        if (st == RVF_OK && emitted && cp.layerb.len && cp.layera.len) {
+            layer_seg[1] = seg_id;
+            rvf_seg_emit(img, 0, RVF_SEG_INDEX, 0, seg_id++, s->algo, cp.layerb.data, cp.layerb.len,
+                         0, &nm->dir[nm->ndir++]);
         }
     }
     /* verbatim copies: header included, at their new offsets (64-aligned: they stay aligned) */
@@ -409,6 +519,9 @@ static rvf_status compact_image(rvf_store *s, rvf_buf *img, rvf_manifest *nm)
         s->sketch_dirty = true;
         st = rvf_store_sketch_emit(s, img, 0, &seg_id, nm, false);
     }
+    /* the tiers' QUANT_SEGs (the active one is the root's quantdict), near the tail (§6.2) */
+    if (st == RVF_OK && tp.tier)
+        st = rvf_store_tiers_emit(s, &tp, img, &seg_id, nm);
     /* the hot cache, then Layer A last, so both sit right before the manifest (within the last
      * 4 MB, §6.2); hot_cache = {its header, the first entry (0x40), the entry count} */
     if (st == RVF_OK && cp.layera.len && cp.hot.len) {
@@ -418,6 +531,7 @@ static rvf_status compact_image(rvf_store *s, rvf_buf *img, rvf_manifest *nm)
             (rvf_hotptr){nm->dir[nm->ndir - 1].file_offset, RVF_HOTSEG_HEADER, cp.hot_count};
     }
     if (st == RVF_OK && cp.layera.len) {
+        layer_seg[0] = seg_id;
         rvf_seg_emit(img, 0, RVF_SEG_INDEX, RVF_FLAG_SEALED | RVF_FLAG_HOT, seg_id++, s->algo,
                      cp.layera.data, cp.layera.len, 0, &nm->dir[nm->ndir++]);
         layera_hotset(nm, nm->dir[nm->ndir - 1].file_offset, cp.layera.data, cp.layera.len);
@@ -429,10 +543,12 @@ static rvf_status compact_image(rvf_store *s, rvf_buf *img, rvf_manifest *nm)
         rvf_free(mit);
     rvf_free(it);
     rvf_free(cuts);
+    rvf_store_tiers_plan_free(&tp);
+    if (st == RVF_OK && (layer_seg[0] || layer_seg[1] || layer_seg[2]))
+        st = compact_layers(nm, m, layer_seg, &cp);
     compact_parts_free(&cp);
     if (st != RVF_OK) {
-        rvf_free(nm->dir);
-        nm->dir = NULL;
+        rvf_manifest_free(nm);
         return st;
     }
     nm->total_vectors = m;
@@ -446,8 +562,13 @@ static rvf_status compact_image(rvf_store *s, rvf_buf *img, rvf_manifest *nm)
 
 rvf_status rvf_compact(rvf_store *s)
 {
+    return rvf_compact_ex(s, NULL);
+}
+
+rvf_status rvf_compact_ex(rvf_store *s, const rvf_compact_options *opt)
+{
     rvf_store_detail[0] = 0;
-    if (!s)
+    if (!s || (opt && (opt->tiers > 1 || opt->cold > RVF_COLD_BINARY)))
         return RVF_ERR_INVALID_ARGUMENT;
     if (s->read_only)
         return rvf_store_fail(RVF_ERR_READ_ONLY, "the store is open read-only");
@@ -457,7 +578,7 @@ rvf_status rvf_compact(rvf_store *s)
     rvf_buf img;
     rvf_buf_init(&img);
     rvf_manifest nm;
-    rvf_status st = compact_image(s, &img, &nm);
+    rvf_status st = compact_image(s, &img, &nm, opt);
     if (st != RVF_OK) {
         rvf_buf_free(&img);
         return st;
@@ -466,10 +587,11 @@ rvf_status rvf_compact(rvf_store *s)
     char act[128];
     snprintf(act, sizeof act, "compact:removed=%zu,dead_bytes=%llu,epoch=%u", s->ndead,
              (unsigned long long)s->man.dead_bytes, nm.epoch);
-    rvf_dir_entry *grown = rvf_realloc(nm.dir, ((size_t)nm.ndir + 2) * sizeof *grown);
-    if (!grown)
+    st = rvf_store_prefetch_table(img.data, img.len, &nm);
+    rvf_dir_entry *grown = NULL;
+    if (st == RVF_OK && !(grown = rvf_realloc(nm.dir, ((size_t)nm.ndir + 2) * sizeof *grown)))
         st = RVF_ERR_OUT_OF_MEMORY;
-    else
+    if (grown)
         nm.dir = grown;
     if (st == RVF_OK) {
         uint64_t next_id = nm.segment_id;
@@ -482,7 +604,7 @@ rvf_status rvf_compact(rvf_store *s)
     if (st == RVF_OK)
         st = rvf_buf_status(&img);
     if (st != RVF_OK) {
-        rvf_free(nm.dir);
+        rvf_manifest_free(&nm);
         rvf_buf_free(&img);
         return st;
     }
@@ -524,13 +646,13 @@ rvf_status rvf_compact(rvf_store *s)
     }
     rvf_buf_free(&img);
     if (st != RVF_OK) {
-        rvf_free(nm.dir);
+        rvf_manifest_free(&nm);
         return rvf_store_fail(st, "compaction failed, the store is unchanged: %s",
                               rvf_strerror(st));
     }
     /* reload from the new file: deleted slots are gone, ids and offsets are the new ones */
 
-    rvf_free(nm.dir);
+    rvf_manifest_free(&nm);
     rvf_store_table_free(s);
     s->loaded = false;
     rvf_manifest_free(&s->man);

@@ -79,9 +79,15 @@ rvf_status rvf_store_sketch_emit(rvf_store *s, rvf_buf *data, uint64_t base, uin
     rvf_buf pl;
     rvf_buf_init(&pl);
     rvf_status st = rvf_sketchseg_encode(&pl, &s->sketch);
-    if (st == RVF_OK)
+    if (st == RVF_OK) {
         rvf_seg_emit(data, base, RVF_SEG_SKETCH, 0, (*next_id)++, s->algo, pl.data, pl.len, 0,
                      &nm->dir[nm->ndir++]);
+        /* ACCESS_SKETCH_REF (§4.3): every sketch written starts a new sketch epoch */
+        nm->has_sketch_ref = true;
+        nm->sketch_seg_offset = nm->dir[nm->ndir - 1].file_offset;
+        nm->sketch_block_size = RVF_SKETCH_BLOCK_SIZE;
+        nm->sketch_epoch = s->man.sketch_epoch + 1;
+    }
     rvf_buf_free(&pl);
     return st;
 }
@@ -134,6 +140,16 @@ rvf_hnsw_source rvf_store_rows_source(rvf_store *s)
     return (rvf_hnsw_source){hnsw_row, s, NULL, 0};
 }
 
+/* Is e a Layer-B INDEX_SEG (INDEX_LAYERS level 1)? It repeats the full graph's lists for a
+ * subset of the nodes: read by the progressive path only, never a base or delta of the graph. */
+bool rvf_store_is_layerb(const rvf_manifest *m, const rvf_dir_entry *e)
+{
+    for (uint32_t i = 0; e->seg_type == RVF_SEG_INDEX && i < m->nlayers; i++)
+        if (m->layers[i].segment_id == e->segment_id)
+            return m->layers[i].layer_level == 1;
+    return false;
+}
+
 /* The graph of the file's INDEX_SEGs: the last SEALED one, then every later one laid over it.
  * NOT_FOUND when there is none or it was built for another metric than `metric` (-1: any). */
 rvf_status rvf_store_index_load(rvf_store *s, int metric)
@@ -142,7 +158,8 @@ rvf_status rvf_store_index_load(rvf_store *s, int metric)
     uint32_t base = UINT32_MAX;
     for (uint32_t i = 0; i < m->ndir; i++)
         if (m->dir[i].seg_type == RVF_SEG_INDEX && (m->dir[i].flags & RVF_FLAG_SEALED) &&
-            !(m->dir[i].flags & RVF_FLAG_HOT)) /* HOT: Layer A, read by the progressive path */
+            !(m->dir[i].flags & RVF_FLAG_HOT) /* HOT: Layer A, read by the progressive path */
+            && !rvf_store_is_layerb(m, &m->dir[i]))
             base = i;
     if (base == UINT32_MAX)
         return RVF_ERR_NOT_FOUND;
@@ -152,12 +169,19 @@ rvf_status rvf_store_index_load(rvf_store *s, int metric)
     rvf_status st = RVF_OK;
     for (uint32_t i = base; i < m->ndir && st == RVF_OK; i++) {
         const rvf_dir_entry *e = &m->dir[i];
-        if (e->seg_type != RVF_SEG_INDEX || (e->flags & RVF_FLAG_HOT))
+        if (e->seg_type != RVF_SEG_INDEX || (e->flags & RVF_FLAG_HOT) || rvf_store_is_layerb(m, e))
             continue;
         const uint8_t *p;
         bool owned;
         if ((st = rvf_seg_load(s->io, e, fsz, &p, &owned)) != RVF_OK)
             break;
+        rvf_indexseg_info info;
+        if (g && rvf_indexseg_info_get(p, (size_t)e->payload_length, &info) == RVF_OK &&
+            info.layer_level == 1) { /* a Layer B the directory's INDEX_LAYERS does not name */
+            if (owned)
+                rvf_free((void *)p);
+            continue;
+        }
         if (!g) {
             st = rvf_indexseg_decode(p, (size_t)e->payload_length, s->dim, s->n, &src, &g);
             if (st == RVF_OK && metric >= 0 && (int)rvf_hnsw_metric(g) != metric)

@@ -81,6 +81,8 @@ rvf_status rvf_status_get(rvf_store *s, rvf_status_info *o)
                                                      : RVF_LOAD_MANIFEST;
     o->partitions_loaded = s->loaded ? s->la_read : s->la_loaded;
     o->hot_vectors = s->man.hotset[RVF_HOT_CACHE].count;
+    o->layer_b_nodes = rvf_layerb_count(s->lb);
+    o->layer_b_partitions = s->lb_read;
     return RVF_OK;
 }
 
@@ -126,6 +128,8 @@ static rvf_status verify_segment(rvf_store *s, const rvf_dir_entry *e, uint64_t 
             uint8_t *rows = rvf_malloc((size_t)blk[b].count * blk[b].dim * (es ? es : 1) + 1);
             st = ids && rows ? rvf_vecseg_decode_block(p, len, &blk[b], ids, rows)
                              : RVF_ERR_OUT_OF_MEMORY;
+            if (st == RVF_OK) /* a quantized tier's block needs its QUANT_SEG */
+                st = rvf_store_block_check(s, &blk[b]);
             rvf_free(ids);
             rvf_free(rows);
         }
@@ -143,6 +147,10 @@ static rvf_status verify_segment(rvf_store *s, const rvf_dir_entry *e, uint64_t 
         st = rvf_journal_decode(p, len, &ep, &prev, NULL, NULL);
     } else if (st == RVF_OK && e->seg_type == RVF_SEG_META) {
         st = rvf_metaseg_decode(p, len, NULL, NULL);
+    } else if (st == RVF_OK && e->seg_type == RVF_SEG_QUANT) {
+        rvf_quant q;
+        st = rvf_quantseg_decode(p, len, (uint16_t)s->dim, &q);
+        rvf_quant_free(&q);
     } else if (st == RVF_OK && e->seg_type == RVF_SEG_HOT) {
         rvf_hotseg hs;
         st = rvf_hotseg_decode(p, len, 0, 0, &hs);
@@ -208,8 +216,16 @@ rvf_status rvf_verify_each(rvf_store *s, rvf_verify_fn fn, void *ctx)
                                     RVF_SEG_MANIFEST,  s->algo,       0};
             rvf_manifest again;
             st = rvf_manifest_read_at(s->io, s->man.offset, fsz, &again);
-            if (st == RVF_OK)
+            if (st == RVF_OK) {
+                /* PREFETCH_TABLE pages must lie in the file (before this manifest's end) */
+                for (uint32_t k = 0; k < again.nprefetch && st == RVF_OK; k++) {
+                    const rvf_prefetch_entry *p = &again.prefetch[k];
+                    if (p->page_offset >= fsz ||
+                        p->page_count > (fsz - p->page_offset + 4095) / 4096)
+                        st = RVF_ERR_INVALID_MANIFEST;
+                }
                 rvf_manifest_free(&again);
+            }
         } else {
             break;
         }
@@ -300,6 +316,16 @@ rvf_status rvf_manifest_info_get(rvf_store *s, rvf_manifest_info *o)
         o->records[i].tag = disk.rec_tag[i];
         o->records[i].length = disk.rec_len[i];
     }
+    o->layers_present = disk.layers_present;
+    o->index_layers = disk.nlayers;
+    for (uint32_t i = 0; i < disk.ntiers; i++)
+        if (disk.tiers[i].tier < 3)
+            o->tier_blocks[disk.tiers[i].tier]++;
+    o->has_sketch_ref = disk.has_sketch_ref;
+    o->sketch_epoch = disk.sketch_epoch;
+    o->sketch_seg_offset = disk.sketch_seg_offset;
+    o->prefetch_entries = disk.nprefetch;
+    o->prefetch_map_offset = disk.prefetch_map_offset;
     rvf_manifest_free(&disk);
     return RVF_OK;
 }

@@ -1,5 +1,6 @@
 /* rvf_store_progressive.c: approximate queries of a lazy open before its data is read (§6.2
  * "A only" and "A + hot"): Layer A, the partitions read on demand and the hot cache. */
+#include <math.h>
 #include <string.h>
 
 #include "rvf_store_impl.h"
@@ -117,13 +118,12 @@ static rvf_status layera_read_part(rvf_store *s, uint32_t i)
     uint8_t *rows = rvf_malloc((size_t)count * s->row_bytes + 1);
     st = rows ? rvf_vecseg_blocks(p, (size_t)e->payload_length, &blk, &nb) : RVF_ERR_OUT_OF_MEMORY;
     for (uint32_t b = 0; b < nb && st == RVF_OK; b++) {
-        if (blk[b].dim != s->dim || blk[b].dtype != s->dtype || got + blk[b].count > count) {
+        if (!rvf_store_block_kind(s, &blk[b]) || got + blk[b].count > count) {
             st = RVF_ERR_INVALID_MANIFEST;
             break;
         }
-        st =
-            rvf_vecseg_decode_block(p, (size_t)e->payload_length, &blk[b],
-                                    s->la_ids + pt->start + got, rows + (size_t)got * s->row_bytes);
+        st = rvf_store_block_read(s, p, (size_t)e->payload_length, &blk[b], /* tiers decoded */
+                                  s->la_ids + pt->start + got, rows + (size_t)got * s->row_bytes);
         got += blk[b].count;
     }
     if (st == RVF_OK && got != count)
@@ -318,6 +318,22 @@ static rvf_status layera_hot_closed(rvf_store *s, const float *query, rvf_metric
     return st;
 }
 
+/* "A + B" (below): per query at most LAYERB_PROBE_PARTS partitions and LAYERB_PROBE_BYTES
+ * bytes, among the partitions of the LAYERB_REACH * n_probe nearest centroids, chosen through the
+ * Layer-B nodes of the LAYERB_SEED nearest centroids' partitions */
+#define LAYERB_PROBE_BYTES ((uint64_t)2 << 20)
+#define LAYERB_PROBE_PARTS 4
+#define LAYERB_REACH       2
+#define LAYERB_BATCH_CAP   64 /* partitions in one batch, read or answered by the hot cache */
+#define LAYERB_SEED        3
+
+static rvf_status layerb_open(rvf_store *s);
+static rvf_status layerb_batch(rvf_store *s, const float *query, rvf_metric metric, uint32_t *batch,
+                               uint32_t *nbatch, uint32_t *fresh, uint32_t *nfresh);
+static rvf_status layerb_walk(rvf_store *s, const float *query, rvf_metric metric, uint32_t k,
+                              uint32_t ef, const uint32_t *batch, uint32_t nbatch,
+                              rvf_slot_hit *hits, uint32_t *got);
+
 rvf_status rvf_store_query_layera(rvf_store *s, const float *query, rvf_metric metric,
                                   const rvf_query_params *p, rvf_hit *out, uint32_t *n_out)
 {
@@ -325,6 +341,10 @@ rvf_status rvf_store_query_layera(rvf_store *s, const float *query, rvf_metric m
     rvf_layera_get_info(s->la, &info);
     if (info.metric != metric)
         return RVF_ERR_NOT_FOUND;
+    /* "A + B" from the second query on. IO_ERROR (not readable yet): the probe below still asks
+     * for its partitions, so the retry has both */
+    bool lb_ready = s->lb != NULL; /* the batch below needs Layer B at the start of the call */
+    rvf_status bst = s->la_queries && !s->lb_tried ? layerb_open(s) : RVF_OK;
     /* the probe: the n_probe nearest centroids' partitions are read before the search */
     uint32_t np = 0, k_c = info.centroid_count, n_probe = k_c < 10 ? k_c : 10;
     const rvf_layera_part *pt = rvf_layera_partitions(s->la, &np);
@@ -382,11 +402,21 @@ rvf_status rvf_store_query_layera(rvf_store *s, const float *query, rvf_metric m
             probed++;
         }
     }
+    /* "A + B": Layer B's partitions for this query, asked for in the same round as the probe */
+    uint32_t batch[LAYERB_BATCH_CAP], nbatch = 0, lb_before = nfresh;
+    if (lb_ready && !closed && fresh && (st == RVF_OK || st == RVF_ERR_IO_ERROR)) {
+        rvf_status rst = layerb_batch(s, query, metric, batch, &nbatch, fresh, &nfresh);
+        if (rst != RVF_OK && (st == RVF_OK || rst != RVF_ERR_IO_ERROR))
+            st = rst;
+    }
+    if (st == RVF_OK)
+        st = bst;
     for (uint32_t f = 0; st != RVF_OK && f < nfresh; f++) {
         rvf_free(s->la_rows[fresh[f]]);
         s->la_rows[fresh[f]] = NULL;
         s->la_loaded--;
     }
+    uint32_t lb_new = nfresh - lb_before; /* partitions the batch read */
     rvf_free(fresh);
     rvf_free(near);
     n_probe = probed ? probed : 1;
@@ -406,6 +436,10 @@ rvf_status rvf_store_query_layera(rvf_store *s, const float *query, rvf_metric m
     uint32_t got = 0;
     rvf_layera_search_stats ls;
     st = hits ? rvf_layera_search(s->la, query, p->k, &lq, hits, &got, &ls) : RVF_ERR_OUT_OF_MEMORY;
+    if (st == RVF_OK && lb_ready && !ls.approximate && !closed && got) { /* closed: hot answers */
+        st = layerb_walk(s, query, metric, p->k, p->ef, batch, nbatch, hits, &got);
+        s->lb_read += st == RVF_OK ? lb_new : 0;
+    }
     /* exact distances, or a hot hit's from its f16 vector (its row not resident); never a
      * centroid's */
     uint32_t n = 0;
@@ -418,5 +452,317 @@ rvf_status rvf_store_query_layera(rvf_store *s, const float *query, rvf_metric m
     if (n < p->k) /* the partitions read hold fewer than k: the whole store answers */
         return RVF_ERR_NOT_FOUND;
     *n_out = n;
+    s->la_queries++;
     return RVF_OK;
+}
+
+/* ---- "A + B" (§6.2) ----------------------------------------------------------------------------
+ * Layer B (rvf_layerb.h) is read once, by the second Layer-A query of a handle (the first keeps to
+ * the §15.1 first-query budget: root, Level 1, Layer A, hot cache, partitions); that query still
+ * answers from Layer A, and every later one is "A + B" (the "working quality" state). Such a query
+ * (1) asks for one batch of partitions in the same call as the Layer-A probe (layerb_batch: chosen
+ * from Layer A's centroids and Layer B's adjacency alone, so a range source fetching on demand
+ * needs one request round per query as before); (2) answers from Layer A; (3) unless the hot cache
+ * closed that answer, walks Layer B over what is resident (layerb_walk): the Layer-A answer and the
+ * rows of the probed and batch partitions seed a layer-0 beam search (ef) that expands the nodes
+ * Layer B holds, a neighbour measured from its resident row (exact) or its hot f16 vector, a
+ * neighbour with neither left out (§6.2 fallback c); every row of a partition read is measured
+ * (fallback b, which covers the nodes without Layer-B adjacency). The k best of everything
+ * measured are returned (deleted ids never, a slot once, exact wherever the row is resident).
+ * The graph-guided choice of (1) was measured against a walk that reads the partition of the best
+ * unmeasured neighbour, one at a time: close in recall per partition read, and that walk needs a
+ * request round per partition. */
+void rvf_store_layerb_drop(rvf_store *s)
+{
+    rvf_layerb_free(s->lb);
+    s->lb = NULL;
+    s->lb_tried = false;
+    s->la_queries = 0;
+}
+
+/* The Layer-B INDEX_SEG INDEX_LAYERS names, read and kept (layer-0 lists). A damaged one is
+ * ignored (Layer A alone answers); IO_ERROR: not readable yet. */
+static rvf_status layerb_open(rvf_store *s)
+{
+    s->lb_tried = true;
+    const rvf_dir_entry *e = NULL;
+    for (uint32_t i = 0; i < s->man.ndir; i++)
+        if (rvf_store_is_layerb(&s->man, &s->man.dir[i]))
+            e = &s->man.dir[i];
+    if (!e)
+        return RVF_OK;
+    const uint8_t *p;
+    bool owned;
+    rvf_status st = rvf_seg_load(s->io, e, s->io->size(s->io), &p, &owned);
+    if (st != RVF_OK) {
+        s->lb_tried = st != RVF_ERR_IO_ERROR;
+        return st == RVF_ERR_IO_ERROR ? st : RVF_OK;
+    }
+    if (rvf_layerb_decode(p, (size_t)e->payload_length, s->la_slots, &s->lb) != RVF_OK)
+        s->lb = NULL;
+    if (owned)
+        rvf_free((void *)p);
+    return RVF_OK;
+}
+
+typedef struct lb_cand {
+    float dist;
+    uint32_t slot;
+} lb_cand;
+
+/* A binary min-heap of candidates to expand. */
+typedef struct lb_queue {
+    lb_cand *a;
+    uint32_t n, cap;
+} lb_queue;
+
+static bool lbq_push(lb_queue *q, lb_cand c)
+{
+    if (q->n == q->cap) {
+        uint32_t cap = q->cap ? q->cap * 2 : 256;
+        lb_cand *a = rvf_realloc(q->a, (size_t)cap * sizeof *a);
+        if (!a)
+            return false;
+        q->a = a;
+        q->cap = cap;
+    }
+    uint32_t i = q->n++;
+    while (i && q->a[(i - 1) / 2].dist > c.dist) {
+        q->a[i] = q->a[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    q->a[i] = c;
+    return true;
+}
+
+static lb_cand lbq_pop(lb_queue *q)
+{
+    lb_cand top = q->a[0], last = q->a[--q->n];
+    uint32_t i = 0;
+    for (;;) {
+        uint32_t c = 2 * i + 1;
+        if (c >= q->n)
+            break;
+        if (c + 1 < q->n && q->a[c + 1].dist < q->a[c].dist)
+            c++;
+        if (!(q->a[c].dist < last.dist))
+            break;
+        q->a[i] = q->a[c];
+        i = c;
+    }
+    if (q->n)
+        q->a[i] = last;
+    return top;
+}
+
+enum { LB_UNSEEN = 0, LB_UNKNOWN = 1, LB_MEASURED = 2 };
+
+typedef struct lb_walk {
+    rvf_store *s;
+    const float *query;
+    rvf_metric metric;
+    uint8_t *state; /* per slot, LB_* */
+    lb_queue cand;
+    rvf_hit_heap best; /* the ef best live hits: the beam's bound */
+} lb_walk;
+
+static float lb_bound(const lb_walk *w)
+{
+    return w->best.size == w->best.cap ? w->best.h[0].dist : INFINITY;
+}
+
+/* Measure slot (resident row: exact; else hot: f16), offer it and queue it; false when it has
+ * neither (not measured). */
+static bool lb_measure(lb_walk *w, uint32_t slot, bool *oom)
+{
+    rvf_store *s = w->s;
+    const float *r = layera_row(s, slot);
+    float d;
+    if (r) {
+        d = rvfk_ops_best()->dist_f32(w->metric, w->query, r, s->dim);
+    } else {
+        int64_t h = rvf_hotseg_find(&s->la_hot, slot);
+        if (h < 0)
+            return false;
+        d = rvf_hotseg_dist(&s->la_hot, NULL, w->metric, w->query, (uint32_t)h);
+    }
+    w->state[slot] = LB_MEASURED;
+    if (d != d)
+        return true; /* NaN: never a result, never a step */
+    if (layera_live(s, slot))
+        rvf_hit_heap_offer(&w->best, (rvf_slot_hit){s->la_ids[slot], d, slot, r != NULL});
+    if (d < lb_bound(w) && rvf_layerb_neighbors(s->lb, slot, &(uint32_t){0}) &&
+        !lbq_push(&w->cand, (lb_cand){d, slot}))
+        *oom = true;
+    return true;
+}
+
+/* Expand the queue until its best is worse than the ef-th result. */
+static rvf_status lb_expand(lb_walk *w)
+{
+    bool oom = false;
+    while (w->cand.n && !oom) {
+        lb_cand c = lbq_pop(&w->cand);
+        if (c.dist > lb_bound(w))
+            break;
+        uint32_t n = 0;
+        const uint32_t *nb = rvf_layerb_neighbors(w->s->lb, c.slot, &n);
+        for (uint32_t i = 0; i < n && !oom; i++) {
+            uint32_t v = nb[i];
+            if (v >= w->s->la_slots || w->state[v] != LB_UNSEEN)
+                continue;
+            if (!lb_measure(w, v, &oom))
+                w->state[v] = LB_UNKNOWN; /* neither resident nor hot (fallback c) */
+        }
+    }
+    return oom ? RVF_ERR_OUT_OF_MEMORY : RVF_OK;
+}
+
+/* The partitions "A + B" reads for a query, chosen from Layer A and Layer B alone (no row is
+ * needed, so a range source fetching on demand gets them in the probe's request round): the
+ * Layer-B nodes of the LAYERB_SEED nearest centroids' partitions vote for the partitions their
+ * layer-0 neighbours lie in; of the partitions with a vote that are not resident and belong to a
+ * centroid ranked n_probe .. LAYERB_REACH * n_probe - 1 by distance (the nearer ones the Layer-A
+ * probe covers), the nearest centroids' are read, up to LAYERB_PROBE_PARTS and
+ * LAYERB_PROBE_BYTES. An IO_ERROR does not stop the batch (the source learns all of it at once);
+ * every partition read goes to fresh[] too, so a failed call drops it again. */
+static rvf_status layerb_batch(rvf_store *s, const float *query, rvf_metric metric, uint32_t *batch,
+                               uint32_t *nbatch, uint32_t *fresh, uint32_t *nfresh)
+{
+    rvf_layera_info info;
+    rvf_layera_get_info(s->la, &info);
+    uint32_t np = 0, kc = info.centroid_count;
+    const rvf_layera_part *pt = rvf_layera_partitions(s->la, &np);
+    const float *cent = rvf_layera_centroids(s->la);
+    uint32_t n_probe = kc < 10 ? kc : 10, n_reach = n_probe * LAYERB_REACH, nn = 0;
+    rvf_hit *near = rvf_malloc(((size_t)n_reach + 1) * sizeof *near);
+    uint32_t *rank = rvf_malloc(((size_t)kc + 1) * sizeof *rank);
+    uint32_t *votes = rvf_calloc((size_t)np + 1, sizeof *votes);
+    rvf_status st = near && rank && votes ? RVF_OK : RVF_ERR_OUT_OF_MEMORY;
+    const rvfk_ops *ops = rvfk_ops_best();
+    for (uint32_t c = 0; st == RVF_OK && c < kc; c++) {
+        rank[c] = UINT32_MAX;
+        rvf_store_hits_offer(
+            near, &nn, n_reach,
+            (rvf_hit){c, ops->dist_f32(metric, query, cent + (size_t)c * s->dim, s->dim)});
+    }
+    for (uint32_t j = 0; st == RVF_OK && j < nn; j++)
+        rank[near[j].id] = j;
+    for (uint32_t i = 0; st == RVF_OK && i < np; i++) {
+        if (rank[pt[i].centroid] >= LAYERB_SEED)
+            continue;
+        for (uint64_t slot = pt[i].start; slot < pt[i].end; slot++) {
+            uint32_t n = 0;
+            const uint32_t *nb = rvf_layerb_neighbors(s->lb, (uint32_t)slot, &n);
+            for (uint32_t k = 0; k < n; k++) {
+                uint32_t pp = layera_part_of(s, nb[k]);
+                if (pp != UINT32_MAX && nb[k] < pt[pp].end && !s->la_rows[pp] &&
+                    rank[pt[pp].centroid] >= n_probe && rank[pt[pp].centroid] < n_reach)
+                    votes[pp]++;
+            }
+        }
+    }
+    uint64_t budget = LAYERB_PROBE_BYTES;
+    uint32_t tried = 0; /* reads, failed ones included: a retry reads the same partitions */
+    while (st == RVF_OK || st == RVF_ERR_IO_ERROR) {
+        if (tried >= LAYERB_PROBE_PARTS || *nbatch >= LAYERB_BATCH_CAP)
+            break;
+        uint32_t part = UINT32_MAX;
+        for (uint32_t i = 0; i < np; i++)
+            if (votes[i] && (part == UINT32_MAX || rank[pt[i].centroid] < rank[pt[part].centroid]))
+                part = i;
+        if (part == UINT32_MAX)
+            break;
+        votes[part] = 0;
+        if (s->la_cover && s->la_cover[part]) { /* every row hot: measured from the cache */
+            if (*nbatch < LAYERB_BATCH_CAP)
+                batch[(*nbatch)++] = part;
+            continue;
+        }
+        uint64_t bytes = layera_part_bytes(s, &pt[part]);
+        if (bytes > budget)
+            break;
+        budget -= bytes;
+        tried++;
+        rvf_status rst = layera_read_part(s, part);
+        if (rst == RVF_OK) {
+            fresh[(*nfresh)++] = part;
+            batch[(*nbatch)++] = part;
+        } else if (st == RVF_OK || rst != RVF_ERR_IO_ERROR) {
+            st = rst;
+        }
+    }
+    rvf_free(near);
+    rvf_free(rank);
+    rvf_free(votes);
+    return st;
+}
+
+/* The walk over what is resident: seeds = the Layer-A answer, every row of the n_probe nearest
+ * centroids' resident partitions and every row of the batch; then a layer-0 beam search (ef)
+ * expanding the nodes Layer B holds. Reads nothing. */
+static rvf_status layerb_walk(rvf_store *s, const float *query, rvf_metric metric, uint32_t k,
+                              uint32_t ef, const uint32_t *batch, uint32_t nbatch,
+                              rvf_slot_hit *hits, uint32_t *got)
+{
+    lb_walk w;
+    memset(&w, 0, sizeof w);
+    w.s = s;
+    w.query = query;
+    w.metric = metric;
+    ef = ef > k ? ef : k;
+    w.state = rvf_calloc((size_t)s->la_slots + 1, 1);
+    rvf_slot_hit *store = rvf_malloc(((size_t)ef + 1) * sizeof *store);
+    rvf_layera_info info;
+    rvf_layera_get_info(s->la, &info);
+    uint32_t n_probe = info.centroid_count < 10 ? info.centroid_count : 10, nn = 0, np = 0;
+    rvf_hit *near = rvf_malloc(((size_t)n_probe + 1) * sizeof *near);
+    if (!w.state || !store || !near) {
+        rvf_free(w.state);
+        rvf_free(store);
+        rvf_free(near);
+        return RVF_ERR_OUT_OF_MEMORY;
+    }
+    rvf_hit_heap_init(&w.best, store, ef);
+    bool oom = false;
+    for (uint32_t i = 0; i < *got && !oom; i++) { /* the Layer-A answer, as it measured it */
+        uint32_t slot = hits[i].slot;
+        if (slot >= s->la_slots || w.state[slot] != LB_UNSEEN)
+            continue;
+        w.state[slot] = LB_MEASURED;
+        rvf_hit_heap_offer(&w.best, hits[i]);
+        if (!lbq_push(&w.cand, (lb_cand){hits[i].dist, slot}))
+            oom = true;
+    }
+    const rvf_layera_part *pt = rvf_layera_partitions(s->la, &np);
+    const float *cent = rvf_layera_centroids(s->la);
+    const rvfk_ops *ops = rvfk_ops_best();
+    for (uint32_t c = 0; c < info.centroid_count && n_probe; c++)
+        rvf_store_hits_offer(
+            near, &nn, n_probe,
+            (rvf_hit){c, ops->dist_f32(metric, query, cent + (size_t)c * s->dim, s->dim)});
+    for (uint32_t i = 0; !oom && i < np; i++) {
+        bool seed = false;
+        for (uint32_t j = 0; j < nn && !seed; j++)
+            seed = pt[i].centroid == near[j].id;
+        for (uint32_t b = 0; b < nbatch && !seed; b++)
+            seed = batch[b] == i;
+        bool have = s->la_rows[i] || (s->la_cover && s->la_cover[i]);
+        for (uint64_t slot = pt[i].start; seed && have && slot < pt[i].end && !oom; slot++)
+            if (w.state[slot] != LB_MEASURED)
+                lb_measure(&w, (uint32_t)slot, &oom);
+    }
+    rvf_free(near);
+    rvf_status st = oom ? RVF_ERR_OUT_OF_MEMORY : lb_expand(&w);
+    if (st == RVF_OK) {
+        uint32_t n = rvf_hit_heap_sorted(&w.best);
+        rvf_hit_heap_init(&w.best, hits, k);
+        for (uint32_t i = 0; i < n; i++)
+            rvf_hit_heap_offer(&w.best, store[i]);
+        *got = rvf_hit_heap_sorted(&w.best);
+    }
+    rvf_free(w.state);
+    rvf_free(w.cand.a);
+    rvf_free(store);
+    return st;
 }

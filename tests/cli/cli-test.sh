@@ -294,7 +294,7 @@ expect_rc 0 "compact"
 check "compact summary" grep -q "^compacted s.rvf: .* bytes, $((420 - 7 - FR)) live vectors" out
 run "$RVF" status s.rvf --json
 check "status after compact: no dead bytes" json out "d['dead_bytes']==0 and d['live_vectors']==420-7-$FR"
-check "compaction keeps the index (graph and Layer A)" json out "d['index_segments']==2"
+check "compaction keeps the index (graph, Layer B and Layer A)" json out "d['index_segments']==3"
 run "$RVF" status s.rvf
 expect_rc 0 "status text"
 check "status text has fields" grep -q '^live vectors  *[0-9]' out

@@ -4,9 +4,11 @@
  * ascending, non-NaN hits on slots below the limit; rvf_indexseg_node (the seeking reader) gives
  * every node the same layer count and lists as the full decode; the graph re-encoded decodes to
  * the same levels and lists; applying the payload over the decoded graph gives a documented
- * status and a graph that still searches. */
+ * status and a graph that still searches; a decoded layer_level-1 payload (Layer B) also decodes
+ * through rvf_layerb_decode with the graph's nodes and layer-0 lists. */
 #include "fuzz.h"
 #include "rvf_indexseg.h"
+#include "rvf_layerb.h"
 
 enum { MAX_SLOTS = 4096, MAX_DIM = 8, MAX_NODE_CHECKS = 256 };
 
@@ -107,6 +109,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint32_t lc = 0;
     rvf_status ns = rvf_indexseg_node(p, len, 0, NULL, NULL, &lc);
     FUZZ_ASSERT(fuzz_status_known(ns));
+    rvf_layerb *lb = NULL;
+    rvf_status bs = rvf_layerb_decode(p, len, slot_limit, &lb);
+    FUZZ_ASSERT(fuzz_status_known(bs) && (bs == RVF_OK) == (lb != NULL));
+    if (st == RVF_OK && len > 1 && p[1] == 1)
+        FUZZ_ASSERT(bs == RVF_OK || bs == RVF_ERR_OUT_OF_MEMORY);
+    if (st == RVF_OK && bs == RVF_OK) {
+        FUZZ_ASSERT(rvf_layerb_count(lb) == rvf_hnsw_count(h));
+        for (uint32_t s = 0; s < rvf_hnsw_slot_limit(h); s++) {
+            uint32_t na = 0, nb = 0;
+            const uint32_t *xa = rvf_hnsw_neighbors(h, s, 0, &na);
+            const uint32_t *xb = rvf_layerb_neighbors(lb, s, &nb);
+            FUZZ_ASSERT((rvf_hnsw_level(h, s) >= 0) == (xb != NULL));
+            FUZZ_ASSERT(na == nb && (na == 0 || memcmp(xa, xb, na * sizeof *xa) == 0));
+        }
+    }
+    rvf_layerb_free(lb);
     if (st == RVF_OK) {
         FUZZ_ASSERT(rvf_hnsw_slot_limit(h) <= slot_limit);
         check_search(h, dim, slot_limit);

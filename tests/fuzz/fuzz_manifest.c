@@ -71,6 +71,30 @@ static void roundtrip(const rvf_manifest *m)
                         r.witness_count == m->witness_count &&
                         memcmp(r.witness_head, m->witness_head, 32) == 0);
         FUZZ_ASSERT(r.dead_bytes == m->dead_bytes && r.last_compaction_ns == m->last_compaction_ns);
+        /* the extras: INDEX_LAYERS, TEMP_TIER_MAP, ACCESS_SKETCH_REF, PREFETCH_TABLE */
+        FUZZ_ASSERT(r.nlayers == m->nlayers && r.ntiers == m->ntiers &&
+                    r.nprefetch == m->nprefetch && r.has_sketch_ref == m->has_sketch_ref);
+        if (r.nlayers)
+            FUZZ_ASSERT(r.layers_present == m->layers_present &&
+                        r.centroid_epoch == m->centroid_epoch &&
+                        r.hot_cache_epoch == m->hot_cache_epoch);
+        for (uint32_t i = 0; i < r.nlayers; i++)
+            FUZZ_ASSERT(r.layers[i].segment_id == m->layers[i].segment_id &&
+                        r.layers[i].layer_level == m->layers[i].layer_level &&
+                        r.layers[i].index_type == m->layers[i].index_type &&
+                        r.layers[i].node_start == m->layers[i].node_start &&
+                        r.layers[i].node_end == m->layers[i].node_end);
+        for (uint32_t i = 0; i < r.ntiers; i++)
+            FUZZ_ASSERT(r.tiers[i].segment_id == m->tiers[i].segment_id &&
+                        r.tiers[i].block_index == m->tiers[i].block_index &&
+                        r.tiers[i].tier == m->tiers[i].tier);
+        if (r.has_sketch_ref)
+            FUZZ_ASSERT(r.sketch_seg_offset == m->sketch_seg_offset &&
+                        r.sketch_block_size == m->sketch_block_size &&
+                        r.sketch_epoch == m->sketch_epoch);
+        for (uint32_t i = 0; i < r.nprefetch; i++)
+            FUZZ_ASSERT(memcmp(&r.prefetch[i], &m->prefetch[i], sizeof r.prefetch[i]) == 0);
+        FUZZ_ASSERT(r.prefetch_map_entries == r.nprefetch);
         rvf_manifest_free(&r);
         io->close(io);
     }

@@ -492,6 +492,14 @@ static void gen_indexseg(void)
             rvfk_st_u16(ctl + 1, (uint16_t)(n + 1));
             put("indexseg", "delta", ctl, 3, b.data, b.len);
             rvf_buf_free(&b);
+            /* a Layer B (layer_level 1): every third node from slot 5 and every upper node */
+            uint8_t keep[64] = {0};
+            for (uint32_t sl = 0; sl <= n; sl++)
+                keep[sl] = (sl >= 5 && sl % 3 == 0) || rvf_hnsw_level(h, sl) >= 1;
+            rvf_buf_init(&b);
+            OK(rvf_indexseg_encode_subset(&b, h, 4, 1, keep, n + 1));
+            put("indexseg", "layerb", ctl, 3, b.data, b.len);
+            rvf_buf_free(&b);
         }
         rvf_hnsw_free(h);
     }
@@ -610,6 +618,48 @@ static void gen_sketchseg(void)
     }
 }
 
+/* Tiered stores (rvf_compact_ex): 120 vectors of dim 4 over 12 sketch blocks, indexed, two
+ * epochs of queries near the first rows, each closed by a tiered compaction; cold SQ8, PQ,
+ * binary. Quantized VEC blocks (dtypes 0x04, 0x06, 0x07), QUANT_SEGs and TEMP_TIER_MAP. */
+static void gen_tiered(void)
+{
+    for (uint8_t cold = 0; cold < 3; cold++) {
+        rvf_options o = rvf_options_default(4);
+        o.no_sync = 1;
+        o.block_vectors = 16;
+        rvf_store *s = NULL;
+        OK(rvf_create_memory(&o, &s));
+        float rows[120 * 4];
+        uint64_t ids[120];
+        for (int i = 0; i < 120; i++) {
+            ids[i] = (uint64_t)i * 100;
+            for (int d = 0; d < 4; d++)
+                rows[i * 4 + d] = (float)((i * 7 + d * 13) % 17) / 4.0f - 2.0f;
+        }
+        OK(rvf_ingest(s, rows, ids, 120, NULL, NULL));
+        rvf_index_options io = rvf_index_options_default();
+        io.m = 4;
+        io.ef_construction = 32;
+        OK(rvf_build_index(s, &io));
+        rvf_query_params qp = {.k = 10, .metric = -1, .ef = 8};
+        rvf_hit h[10];
+        uint32_t nh;
+        rvf_compact_options co = {1, cold};
+        for (int e = 0; e < 2; e++) {
+            for (int q = 0; q < 20; q++)
+                (void)rvf_query(s, rows + (q % 5) * 4, 4, &qp, h, &nh);
+            OK(rvf_compact_ex(s, &co));
+        }
+        const uint8_t *b;
+        size_t len;
+        OK(rvf_store_bytes(s, &b, &len));
+        char name[32];
+        snprintf(name, sizeof name, "tiered-%u", cold);
+        put("store", name, NULL, 0, b, len);
+        OK(rvf_close(s));
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -618,6 +668,7 @@ int main(int argc, char **argv)
     }
     out_dir = argv[1];
     gen_files();
+    gen_tiered();
     gen_seghdr();
     gen_vecseg();
     gen_metaseg();

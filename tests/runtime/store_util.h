@@ -1,7 +1,9 @@
-/* store_util.h: helpers shared by the store tests (state digests, temp paths, file bytes). */
+/* store_util.h: helpers shared by the store tests (state digests, temp paths, file bytes and
+ * copies; with _POSIX_C_SOURCE 200809L, a counting range source for progressive opens). */
 #ifndef STORE_UTIL_H
 #define STORE_UTIL_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +60,19 @@ static inline uint8_t *read_file(const char *path, size_t *len)
     return b;
 }
 
+/* Copies the file from to the file to; false when either cannot be read or written. */
+static inline bool copy_file(const char *from, const char *to)
+{
+    size_t len = 0;
+    uint8_t *b = read_file(from, &len);
+    FILE *f = b ? fopen(to, "wb") : NULL;
+    bool ok = f && fwrite(b, 1, len, f) == len;
+    if (f)
+        ok &= fclose(f) == 0;
+    free(b);
+    return ok;
+}
+
 static inline void fnv(uint64_t *h, const void *p, size_t n)
 {
     const uint8_t *b = p;
@@ -112,5 +127,65 @@ static inline uint64_t state_digest(rvf_store *s)
     free(q);
     return h;
 }
+
+/* Needs pread: a test that uses it defines _POSIX_C_SOURCE 200809L before its includes. */
+#if defined(_POSIX_C_SOURCE) && _POSIX_C_SOURCE >= 200809L
+#include <fcntl.h>
+
+#include "rvf_format.h"
+
+/* A range source over a file that counts the bytes it serves (the progressive open of
+ * rvf_open_source). With segs set, reads that start inside a VEC_SEG also count in vec_bytes
+ * (partition bytes). */
+typedef struct counting {
+    int fd;
+    uint64_t size, bytes, vec_bytes;
+    const rvf_segment_info *segs;
+    uint32_t nsegs;
+    rvf_source src;
+} counting;
+
+static inline rvf_status counting_read(void *ctx, uint64_t off, void *dst, size_t n)
+{
+    counting *c = ctx;
+    ssize_t r = pread(c->fd, dst, n, (off_t)off);
+    if (r != (ssize_t)n)
+        return RVF_ERR_IO_ERROR;
+    c->bytes += n;
+    for (uint32_t i = 0; i < c->nsegs; i++) {
+        const rvf_segment_info *e = &c->segs[i];
+        if (e->seg_type == RVF_SEG_VEC && off >= e->offset &&
+            off < e->offset + 64 + e->payload_length)
+            c->vec_bytes += n;
+    }
+    return RVF_OK;
+}
+
+static inline void counting_close(void *ctx)
+{
+    close(((counting *)ctx)->fd);
+}
+
+/* Opens path read-only through c (its counters zeroed; segs and nsegs as above, or NULL and 0);
+ * rvf_close() closes the file. *out is NULL on failure. */
+static inline rvf_status counting_open(counting *c, const char *path, const rvf_segment_info *segs,
+                                       uint32_t nsegs, rvf_store **out)
+{
+    memset(c, 0, sizeof *c);
+    *out = NULL;
+    c->segs = segs;
+    c->nsegs = nsegs;
+    c->fd = open(path, O_RDONLY);
+    struct stat sb;
+    if (c->fd < 0 || fstat(c->fd, &sb) != 0) {
+        if (c->fd >= 0)
+            close(c->fd);
+        return RVF_ERR_IO_ERROR;
+    }
+    c->size = (uint64_t)sb.st_size;
+    c->src = (rvf_source){c, c->size, counting_read, counting_close};
+    return rvf_open_source(&c->src, out);
+}
+#endif
 
 #endif

@@ -176,7 +176,8 @@ static void test_retry(void)
     CHECK_EQ_INT(rvf_segments(ref, &l.segs, &l.nsegs), RVF_OK);
 
     /* Layer-A queries: one round for all the partitions a query probes; the first query also
-     * reads Layer A before them and the access sketch after its answer */
+     * reads Layer A before them and the access sketch after its answer; the second also reads
+     * Layer B in that round, and later ones ("A + B") ask for Layer B's partitions in it too */
     rvf_query_params p = {K, -1, NULL, 0, 48};
     float q[DIM];
     for (int i = 0; i < NQ; i++) {

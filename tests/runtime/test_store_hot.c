@@ -165,35 +165,6 @@ static void expect_hot(const rvf_hotseg *hs, bool after)
     CHECK_EQ_INT(bad, 0);
 }
 
-/* ---- a counting range source ------------------------------------------------------------- */
-
-typedef struct counting {
-    int fd;
-    uint64_t bytes, vec_bytes;
-    const seg_list *segs; /* reads inside a VEC_SEG count as partition bytes */
-} counting;
-
-static void fd_close(void *ctx)
-{
-    close(((counting *)ctx)->fd);
-}
-
-static rvf_status counting_read(void *ctx, uint64_t off, void *dst, size_t n)
-{
-    counting *c = ctx;
-    ssize_t r = pread(c->fd, dst, n, (off_t)off);
-    if (r != (ssize_t)n)
-        return RVF_ERR_IO_ERROR;
-    c->bytes += n;
-    for (uint32_t i = 0; i < c->segs->n; i++) {
-        const rvf_segment_info *e = &c->segs->v[i];
-        if (e->seg_type == RVF_SEG_VEC && off >= e->offset &&
-            off < e->offset + 64 + e->payload_length)
-            c->vec_bytes += n;
-    }
-    return RVF_OK;
-}
-
 typedef struct run_result {
     double recall_hot, recall_cold;
     uint64_t vec_hot, vec_cold, first_bytes;
@@ -212,12 +183,9 @@ static run_result progressive_run(const char *path, const rvf_hit *truth, bool p
     /* two fresh opens: the hot queries, then the others (no partition read for one group helps
      * the other); rvf_load on the second */
     for (int pass = 0; pass < 2; pass++) {
-        counting c = {open(path, O_RDONLY), 0, 0, &l};
-        struct stat sb;
-        CHECK(c.fd >= 0 && fstat(c.fd, &sb) == 0);
-        rvf_source src = {&c, (uint64_t)sb.st_size, counting_read, fd_close};
+        counting c; /* reads inside a VEC_SEG count as partition bytes */
         rvf_store *s = NULL;
-        CHECK_EQ_INT(rvf_open_source(&src, &s), RVF_OK);
+        CHECK_EQ_INT(counting_open(&c, path, l.v, l.n, &s), RVF_OK);
         if (!s)
             break;
         int q0 = pass ? NHOT : 0, q1 = pass ? NQ : NHOT;
@@ -271,19 +239,6 @@ static run_result progressive_run(const char *path, const rvf_hit *truth, bool p
     return r;
 }
 
-static void copy_file(const char *from, const char *to)
-{
-    size_t len = 0;
-    uint8_t *b = read_file(from, &len);
-    FILE *f = fopen(to, "wb");
-    CHECK(b != NULL && f != NULL);
-    if (b && f)
-        CHECK(fwrite(b, 1, len, f) == len);
-    if (f)
-        fclose(f);
-    free(b);
-}
-
 static void test_hot_tier(void)
 {
     const char *path = tmp_path("hot.rvf");
@@ -303,7 +258,7 @@ static void test_hot_tier(void)
     io.ef_construction = 64;
     CHECK_EQ_INT(rvf_build_index(s, &io), RVF_OK);
     rvf_close(s);
-    copy_file(path, cold); /* the same store without an access history */
+    CHECK(copy_file(path, cold)); /* the same store without an access history */
 
     /* skewed use: block 3 (clusters 6, 7) hot, block 7 (14, 15) warm, block 15 (30) a little */
     CHECK_EQ_INT(rvf_open(path, &s), RVF_OK);
