@@ -1707,6 +1707,8 @@ typedef struct simple_args {
     bool has_limit;
     const char *dialect;
     cli_field_map fields;
+    rvf_compact_options compact; /* compact: --tiers, --cold */
+    bool cold_given;
 } simple_args;
 
 /* Parse PATH [PATH2] and the options in defs; help printed for --help (returns -1). */
@@ -1751,6 +1753,20 @@ static int parse_simple(int argc, char **argv, const optdef *defs, const char *h
         case O_FIELD:
             if ((rc = add_field(&sa->fields, val)))
                 return rc;
+            break;
+        case O_TIERS:
+            sa->compact.tiers = 1;
+            break;
+        case O_COLD:
+            sa->cold_given = true;
+            if (!strcmp(val, "sq8"))
+                sa->compact.cold = RVF_COLD_SQ8;
+            else if (!strcmp(val, "pq"))
+                sa->compact.cold = RVF_COLD_PQ;
+            else if (!strcmp(val, "binary"))
+                sa->compact.cold = RVF_COLD_BINARY;
+            else
+                return usage("--cold: '%s' is not one of sq8, pq, binary", val);
             break;
         }
     }
@@ -1870,40 +1886,10 @@ static int cmd_compact(int argc, char **argv)
     static const optdef defs[] = {
         {"tiers", 0, false, O_TIERS}, {"cold", 0, true, O_COLD}, OPT_QUIET, OPT_HELP, OPT_END};
     simple_args sa = {0};
-    rvf_compact_options co = {0, RVF_COLD_SQ8};
-    bool cold_given = false;
-    argstate a = {argc, argv, 0, false};
-    const char *val;
-    int id = 0, r, rc;
-    while ((r = next_arg(&a, defs, &id, &val)) >= 0) {
-        if (r == RC_USAGE)
-            return RC_USAGE;
-        if (r == 0) {
-            if (sa.path)
-                return usage("unexpected argument '%s'", val);
-            sa.path = val;
-        } else if (id == O_HELP) {
-            fputs(help_compact, stdout);
-            return RC_OK;
-        } else if (id == O_QUIET) {
-            g_quiet = 1;
-        } else if (id == O_TIERS) {
-            co.tiers = 1;
-        } else if (id == O_COLD) {
-            cold_given = true;
-            if (!strcmp(val, "sq8"))
-                co.cold = RVF_COLD_SQ8;
-            else if (!strcmp(val, "pq"))
-                co.cold = RVF_COLD_PQ;
-            else if (!strcmp(val, "binary"))
-                co.cold = RVF_COLD_BINARY;
-            else
-                return usage("--cold: '%s' is not one of sq8, pq, binary", val);
-        }
-    }
-    if (!sa.path)
-        return usage("missing PATH");
-    if (cold_given && !co.tiers)
+    int rc = parse_simple(argc, argv, defs, help_compact, 1, &sa);
+    if (rc)
+        return rc < 0 ? RC_OK : rc;
+    if (sa.cold_given && !sa.compact.tiers)
         return usage("--cold needs --tiers");
     rvf_store *s = NULL;
     if ((rc = open_writable(sa.path, &s)))
@@ -1911,7 +1897,7 @@ static int cmd_compact(int argc, char **argv)
     rvf_status_info before, after;
     rvf_status st = rvf_status_get(s, &before);
     if (st == RVF_OK)
-        st = co.tiers ? rvf_compact_ex(s, &co) : rvf_compact(s);
+        st = rvf_compact_ex(s, &sa.compact);
     if (st == RVF_OK)
         st = rvf_status_get(s, &after);
     if (st != RVF_OK) {

@@ -112,6 +112,20 @@ typedef struct sort_item {
     uint32_t idx; /* position in the batch; later positions win */
 } sort_item;
 
+/* Whether x is in a[0..n), sorted ascending (binary search). */
+static inline bool rvf_store_sorted_has(const uint64_t *a, size_t n, uint64_t x)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (a[mid] < x)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && a[lo] == x;
+}
+
 /* The detail line of the last error on this thread (rvf_last_error_detail). */
 extern _Thread_local char rvf_store_detail[256];
 

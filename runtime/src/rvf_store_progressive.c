@@ -184,16 +184,8 @@ static bool layera_live(void *ctx, uint32_t slot)
     const rvf_store *s = ctx;
     if (!layera_row(ctx, slot) && rvf_hotseg_find(&s->la_hot, slot) < 0)
         return false; /* neither resident nor hot: its vector id is not known */
-    uint64_t id = s->la_ids[slot];
-    size_t lo = 0, hi = s->man.ndeleted; /* the manifest's deleted ids are sorted */
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (s->man.deleted[mid] < id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return !(lo < s->man.ndeleted && s->man.deleted[lo] == id);
+    /* the manifest's deleted ids are sorted */
+    return !rvf_store_sorted_has(s->man.deleted, s->man.ndeleted, s->la_ids[slot]);
 }
 
 /* Forget the hot cache (queries go on with Layer A alone): the ids it filled in are cleared

@@ -267,19 +267,6 @@ static rvf_status hot_before(rvf_store *s, uint64_t **blocks, size_t *n)
     return st == RVF_ERR_IO_ERROR || st == RVF_ERR_OUT_OF_MEMORY ? st : RVF_OK;
 }
 
-static bool in_sorted(const uint64_t *a, size_t n, uint64_t x)
-{
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (a[mid] < x)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < n && a[lo] == x;
-}
-
 /* PQ shape: sub-vectors of 4 dimensions (else 2, else 1), up to 256 centroids. */
 static uint16_t pq_sub_dim(uint32_t dim)
 {
@@ -337,7 +324,8 @@ rvf_status rvf_store_tiers_plan(rvf_store *s, const sort_item *it, size_t m, uin
         uint8_t cur = rvf_sketch_estimate(&s->sketch, b);
         uint8_t before = prev.counters ? rvf_sketch_estimate(&prev, b) : 0;
         uint8_t t;
-        if (in_sorted(was, nwas, b)) /* hot until it falls to WARM_THRESHOLD (§7.3 demotion) */
+        if (rvf_store_sorted_has(was, nwas,
+                                 b)) /* hot until it falls to WARM_THRESHOLD (§7.3 demotion) */
             t = cur > RVF_SKETCH_WARM_THRESHOLD ? 0 : 2;
         else if (cur > RVF_SKETCH_HOT_THRESHOLD && before > RVF_SKETCH_HOT_THRESHOLD)
             t = 0; /* promotion: hot in two consecutive sketch epochs */
